@@ -1,0 +1,34 @@
+# The two commands: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= sqlite:///sara.db
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench demo-data install clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Create the embedded database, load the bundled real Derbyshire data, serve on 127.0.0.1:8000.
+run: $(STAMP)
+	$(BIN)/sara init --db $(DB)
+	$(BIN)/sara load areas demo/derbyshire-lsoa2011.geojson.zip --kind lsoa --db $(DB)
+	$(BIN)/sara load areas demo/derbyshire-wards2016.geojson.zip --kind ward --db $(DB)
+	$(BIN)/sara load areas demo/derbyshire-districts.geojson.zip --kind district --db $(DB)
+	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
+	$(BIN)/sara serve --db $(DB)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) sara.db

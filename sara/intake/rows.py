@@ -1,0 +1,66 @@
+"""What a reader hands on: the rows it could read, the rows it could not, and why.
+
+Every reader (CSV, XLSX) produces a ``RawTable``: all values as text, each row with the
+physical line (or spreadsheet row) it came from, and a ``Rejected`` entry for every row
+it could not split into the expected fields. Nothing read is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import polars as pl
+
+LINE = "_line"
+
+
+class RefusedFile(Exception):
+    """The whole file is not what it claims to be; nothing from it is loaded."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: int | None
+    raw: str
+    reason: str
+
+
+@dataclass
+class RawTable:
+    """Text columns named by the header, plus ``_line``; and the rows refused on the way."""
+
+    frame: pl.DataFrame
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height + len(self.rejected)
+
+
+def as_csv_line(values: list) -> str:
+    """Values written back as one CSV line: the raw text of a row rejected after parsing."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(["" if v is None else v for v in values])
+    return buf.getvalue()
+
+
+def describe_header(found: list[str], expected: list[str], what: str) -> str | None:
+    """None if ``found`` has every expected column and no other, else a message naming them."""
+    missing = [c for c in expected if c not in found]
+    unexpected = [c for c in found if c not in expected]
+    if not missing and not unexpected:
+        return None
+    parts = []
+    if missing:
+        parts.append("missing columns " + ", ".join(repr(c) for c in missing))
+    if unexpected:
+        parts.append("unexpected columns " + ", ".join(repr(c) for c in unexpected[:8]) + (" ..." if len(unexpected) > 8 else ""))
+    message = f"not a {what} file: " + "; ".join(parts)
+    if len(found) == 1:
+        for sep in (";", "\t", "|"):
+            if sep in found[0]:
+                message += f" (the header is separated by {sep!r}; save the file comma-separated)"
+                break
+    return message

@@ -1,0 +1,97 @@
+"""Connecting to the database chosen by ``--db`` / ``SARA_DATABASE_URL`` and creating it.
+
+SQLite (the embedded default, ``sqlite:///sara.db``) and PostgreSQL
+(``postgresql+psycopg://user@127.0.0.1:PORT/dbname``) share one schema, kept by Alembic.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+DEFAULT_URL = "sqlite:///sara.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or is not ready; the message is one line for the user."""
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("SARA_DATABASE_URL") or DEFAULT_URL
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL keeps readers (the web app) going during a load; a killed load rolls back whole.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def connect(url: str | None = None, *, check_schema: bool = True) -> Engine:
+    """An engine for ``url`` that has answered a query, or ``DatabaseError`` saying why not."""
+    url = database_url(url)
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseError(
+            f"cannot use database URL {redacted(url)!r}: {exc}. "
+            "Use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DBNAME"
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        db_path = engine.url.database
+        if db_path and db_path != ":memory:" and not Path(db_path).parent.exists():
+            raise DatabaseError(f"cannot create database {db_path}: folder {Path(db_path).parent} does not exist")
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise DatabaseError(f"cannot reach the database at {redacted(url)}: {reason}") from None
+    if check_schema and current != head_revision():
+        what = "has no SARA tables" if current is None else f"is at schema {current}, not {head_revision()}"
+        raise DatabaseError(f"the database at {redacted(url)} {what}: run `sara init --db {redacted(url)}` first")
+    return engine
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def init(url: str | None = None) -> dict:
+    """Create or upgrade the database at ``url`` to the newest schema."""
+    engine = connect(url, check_schema=False)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    engine.dispose()
+    return {"database": redacted(database_url(url)), "from_revision": before, "revision": head_revision()}
