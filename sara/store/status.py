@@ -1,0 +1,87 @@
+"""What the database holds, for ``sara status``, the home page, and the quarantine commands."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine, distinct, func, select
+
+from sara.store.schema import Area, Event, EventArea, Load, Outcome, Quarantine, Source, StopSearch
+
+
+def _month(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value[:7]
+    return value.strftime("%Y-%m")
+
+
+def status(engine: Engine) -> dict:
+    """Sources, months, counts by category, area coverage and quarantine, as plain data."""
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(Event)).scalar_one()
+        by_category = conn.execute(select(Event.category, func.count()).group_by(Event.category).order_by(func.count().desc(), Event.category)).all()
+        sources = conn.execute(
+            select(Source.name, Source.kind, Source.crs, func.count(Event.id), func.min(Event.month), func.max(Event.month))
+            .join(Event, Event.source_id == Source.id, isouter=True)
+            .group_by(Source.id, Source.name, Source.kind, Source.crs)
+            .order_by(Source.name)
+        ).all()
+        months = conn.execute(select(Event.month, func.count()).group_by(Event.month).order_by(Event.month)).all()
+        no_coords = conn.execute(select(func.count()).select_from(Event).where(Event.lon.is_(None))).scalar_one()
+        areas = {}
+        for kind, n, with_pop in conn.execute(
+            select(Area.kind, func.count(), func.count(Area.population)).group_by(Area.kind).order_by(Area.kind)
+        ).all():
+            placed = conn.execute(
+                select(func.count(distinct(EventArea.event_id))).join(Area, Area.id == EventArea.area_id).where(Area.kind == kind)
+            ).scalar_one()
+            areas[kind] = {"areas": n, "with_population": with_pop, "events_placed": placed, "events_unplaced": total - placed}
+        quarantine = conn.execute(select(Quarantine.reason, func.count()).group_by(Quarantine.reason).order_by(func.count().desc())).all()
+        files = conn.execute(select(func.count()).select_from(Load)).scalar_one()
+        outcomes = conn.execute(select(func.count()).select_from(Outcome)).scalar_one()
+        searches = conn.execute(select(func.count()).select_from(StopSearch)).scalar_one()
+    return {
+        "database": engine.url.render_as_string(hide_password=True),
+        "events_total": total,
+        "events_by_category": {c: n for c, n in by_category},
+        "events_without_coordinates": no_coords,
+        "sources": [
+            {"name": n, "kind": k, "crs": c, "events": e, "first_month": _month(lo), "last_month": _month(hi)} for n, k, c, e, lo, hi in sources
+        ],
+        "months": [{"month": _month(m), "events": n} for m, n in months],
+        "areas": areas,
+        "outcomes_total": outcomes,
+        "stop_searches_total": searches,
+        "files_loaded": files,
+        "quarantined": sum(n for _, n in quarantine),
+        "quarantined_by_reason": {r: n for r, n in quarantine},
+    }
+
+
+def quarantined(engine: Engine, *, reason: str | None = None, file: str | None = None, limit: int | None = None) -> tuple[list[dict], int]:
+    """Quarantined rows (newest load first, then by line) and how many match in all."""
+    query = select(Quarantine.file, Quarantine.line, Quarantine.reason, Quarantine.raw, Quarantine.kind, Load.path, Load.loaded_at).join(
+        Load, Load.id == Quarantine.load_id
+    )
+    if reason:
+        query = query.where(Quarantine.reason.contains(reason))
+    if file:
+        query = query.where(Quarantine.file == file)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(Load.id.desc(), Quarantine.line).limit(limit)).mappings().all()
+    return [dict(r) | {"loaded_at": r["loaded_at"].isoformat() if isinstance(r["loaded_at"], dt.datetime) else r["loaded_at"]} for r in rows], total
+
+
+def export_quarantine(engine: Engine, path: Path) -> int:
+    """Writes every quarantined row to ``path`` as CSV; returns how many."""
+    rows, _ = quarantined(engine)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["file", "line", "reason", "raw", "kind", "path", "loaded_at"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
