@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Iterator
 
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from sara.intake import policeuk
 from sara.intake.csvfile import read_csv, read_header
@@ -77,20 +77,27 @@ def write(engine: Engine, parsed: Parsed, target: Target) -> FileReport:
         return report
     file = PurePosixPath(parsed.item.name).name
     rows, rejected = parsed.rows, parsed.rejected
-    with engine.begin() as conn:
-        sid = source_id(conn, *target.source)
-        load_id = conn.execute(
-            insert(Load)
-            .values(source_id=sid, kind=parsed.kind, path=parsed.item.path, name=file, sha256=parsed.sha256,
-                    loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), rows_read=parsed.rows_read,
-                    inserted=0, updated=0, unchanged=0, quarantined=len(rejected))
-            .returning(Load.id)
-        ).scalar_one()  # fmt: skip
-        written = bulk.upsert(conn, target.table, rows, source_id=sid, load_id=load_id, revised=target.revised)
-        _quarantine(conn, load_id, parsed.kind, file, rejected)
-        conn.execute(update(Load).where(Load.id == load_id).values(inserted=written.inserted, updated=written.updated, unchanged=written.unchanged))
-        if target.notes:
-            report.notes = target.notes(conn, rows)
+    try:
+        with engine.begin() as conn:
+            sid = source_id(conn, *target.source)
+            if conn.dialect.name == "postgresql":
+                # Loads of one source run one at a time, so two never both insert a new key.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": sid})
+            load_id = conn.execute(
+                insert(Load)
+                .values(source_id=sid, kind=parsed.kind, path=parsed.item.path, name=file, sha256=parsed.sha256,
+                        loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), rows_read=parsed.rows_read,
+                        inserted=0, updated=0, unchanged=0, quarantined=len(rejected))
+                .returning(Load.id)
+            ).scalar_one()  # fmt: skip
+            written = bulk.upsert(conn, target.table, rows, source_id=sid, load_id=load_id, revised=target.revised)
+            _quarantine(conn, load_id, parsed.kind, file, rejected)
+            conn.execute(update(Load).where(Load.id == load_id).values(inserted=written.inserted, updated=written.updated, unchanged=written.unchanged))
+            if target.notes:
+                report.notes = target.notes(conn, rows)
+    except RefusedFile as exc:
+        report.refused = str(exc)
+        return report
     report.rows_read = parsed.rows_read
     report.inserted, report.updated, report.unchanged = written.inserted, written.updated, written.unchanged
     report.quarantined = len(rejected)

@@ -1,0 +1,65 @@
+"""Shared fixtures: a fresh database per test on SQLite and on a real PostgreSQL server,
+and paths to the real data beside the checkout (``../shared/data``) and in the repo."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import Server
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "data"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session (each test gets its own database on it)."""
+    server = Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty, initialised database URL: every test using it runs on both backends."""
+    from sara.store.engine import init
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sara.db'}"
+    else:
+        server = request.getfixturevalue("postgres")
+        url = server.create_database(f"t{os.getpid()}_{next(_counter)}")
+    init(url)
+    return url
+
+
+@pytest.fixture
+def engine(db_url):
+    from sara.store.engine import connect
+
+    engine = connect(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    from sara.store.engine import init
+
+    url = f"sqlite:///{tmp_path / 'sara.db'}"
+    init(url)
+    return url
+
+
+def shared(*parts: str) -> Path:
+    """A file of ../shared/data, or skip-free failure: CI has it beside the checkout."""
+    path = SHARED_DATA.joinpath(*parts)
+    assert path.exists(), f"{path} is missing: the tests expect ../shared/data beside the checkout"
+    return path
