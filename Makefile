@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= sqlite:///sara.db
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo-data install clean
+.PHONY: run test bench install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,15 @@ run: $(STAMP)
 	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
 	$(BIN)/sara serve --db $(DB)
 
-test: $(STAMP)
+# The tests run a real PostgreSQL server and headless Chromium: Debian's packages.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 postgresql chromium; \
+		else echo "the tests need Debian's postgresql and chromium: apt-get install postgresql chromium"; exit 1; fi; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)

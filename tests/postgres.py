@@ -29,7 +29,7 @@ def ensure_installed() -> Path:
     if bindir is None and os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=600", "postgresql"], check=True, env=env)
         bindir = _bindir()
     if bindir is None:
         raise RuntimeError("PostgreSQL is not installed and cannot be installed here: apt-get install postgresql")
@@ -86,7 +86,7 @@ class Server:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.start()
         return self
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Callable, Iterator
 
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update

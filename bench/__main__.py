@@ -1,0 +1,44 @@
+"""``make bench``: run every benchmark, print the table, and rewrite BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import areas, intake
+
+BENCHMARKS = [intake, areas]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    results = []
+    for module in BENCHMARKS:
+        results += module.run()
+    table = Table("benchmark", "input", "ours (s)", "reference", "reference (s)", "ours / reference", "peak MB", "target")
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Latest `make bench`: {dt.date.today()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
+        "Each row is one run: our time and the reference tool's on the same input, in the same run.",
+        "",
+        "| benchmark | input | ours (s) | reference | reference (s) | ours / reference | peak MB | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ratio = r["ours_s"] / r["reference_s"]
+        peak = f"{r['peak_mb']:.0f}" if r.get("peak_mb") else ""
+        cells = [r["benchmark"], r["input"], f"{r['ours_s']:.2f}", r["reference"], f"{r['reference_s']:.2f}", f"{ratio:.2f}", peak, r["target"]]
+        table.add_row(*cells)
+        lines.append("| " + " | ".join(cells) + " |")
+    Console().print(table)
+    (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
