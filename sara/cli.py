@@ -130,6 +130,30 @@ def load_police_uk(
     show_load(report, as_json)
 
 
+@load_app.command("events")
+def load_events(
+    paths: Annotated[list[str], typer.Argument(help="CSV or XLSX files, folders or zip archives of a force or partner export.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="TOML mapping naming the file's columns (see mappings/README.md).")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Load force or partner exports (CSV, XLSX) described by a mapping."""
+    from sara.intake.files import expand
+    from sara.intake.mapped import SUFFIXES
+    from sara.intake.mapped import load_events as load
+    from sara.store.engine import connect
+
+    with database_errors(as_json):
+        engine = connect(db)
+        items, _ = expand(paths, SUFFIXES)
+        try:
+            with progress("loading events", len(items)) as tick:
+                report = load(engine, paths, str(mapping), tick)
+        except ValueError as exc:
+            fail(str(exc), as_json)
+    show_load(report, as_json)
+
+
 @app.command()
 def status(db: Db = None, as_json: Json = False) -> None:
     """What is loaded: sources, months, counts by category, areas and quarantine."""

@@ -45,7 +45,9 @@ def expand(paths: list[str], suffixes: tuple[str, ...] = (".csv",)) -> tuple[lis
         if not path.exists():
             errors.append((given, "no such file or folder"))
         elif path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*suffixes, ".zip"))
+            children = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*suffixes, ".zip") and not p.name.startswith(("~$", "."))
+            )  # ~$ are the lock files of open spreadsheets
             if not children:
                 errors.append((given, f"the folder holds no {'/'.join(suffixes)} or .zip files"))
             for child in children:

@@ -41,8 +41,10 @@ def source_id(conn: Connection, name: str, kind: str, crs: str) -> int:
     return conn.execute(insert(Source).values(name=name, kind=kind, crs=crs).returning(Source.id)).scalar_one()
 
 
-def _quarantine(conn: Connection, load_id: int, kind: str, file: str, rejected: list[Rejected]) -> None:
-    conn.execute(delete(Quarantine).where(Quarantine.kind == kind, Quarantine.file == file, Quarantine.load_id != load_id))
+def _quarantine(conn: Connection, load_id: int, source: int | None, kind: str, file: str, rejected: list[Rejected]) -> None:
+    """Replaces the quarantine of earlier loads of this file (same source, kind and name)."""
+    earlier = select(Load.id).where(Load.source_id == source if source is not None else Load.source_id.is_(None), Load.id != load_id)
+    conn.execute(delete(Quarantine).where(Quarantine.kind == kind, Quarantine.file == file, Quarantine.load_id.in_(earlier)))
     if rejected:
         conn.execute(insert(Quarantine), [{"load_id": load_id, "kind": kind, "file": file, "line": r.line, "raw": r.raw, "reason": r.reason} for r in rejected])
 
@@ -91,7 +93,7 @@ def write(engine: Engine, parsed: Parsed, target: Target) -> FileReport:
                 .returning(Load.id)
             ).scalar_one()  # fmt: skip
             written = bulk.upsert(conn, target.table, rows, source_id=sid, load_id=load_id, revised=target.revised)
-            _quarantine(conn, load_id, parsed.kind, file, rejected)
+            _quarantine(conn, load_id, sid, parsed.kind, file, rejected)
             conn.execute(update(Load).where(Load.id == load_id).values(inserted=written.inserted, updated=written.updated, unchanged=written.unchanged))
             if target.notes:
                 report.notes = target.notes(conn, rows)
