@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import typer
@@ -71,14 +71,15 @@ def show_load(report, as_json: bool) -> None:
     else:
         table = Table("file", "kind", "read", "inserted", "updated", "unchanged", "quarantined", title="Load summary")
         for f in report.files:
+            name = PurePosixPath(f.path.split("!")[-1]).name
             if f.refused:
-                table.add_row(f.path, f.kind, "[red]refused[/red]", "", "", "", f.refused)
+                table.add_row(name, f.kind, "[red]refused[/red]", "", "", "", f.refused)
             else:
-                table.add_row(f.path, f.kind, *(f"{v:,}" for v in (f.rows_read, f.inserted, f.updated, f.unchanged, f.quarantined)))
+                table.add_row(name, f.kind, *(f"{v:,}" for v in (f.rows_read, f.inserted, f.updated, f.unchanged, f.quarantined)))
         table.add_row("[bold]total", "", *(f"[bold]{data[k]:,}" for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")))
         out.print(table)
         for m in report.missing:
-            err.print(f"[red]error:[/red] {m['path']}: {m['error']}", highlight=False)
+            err.print(f"[red]error:[/red] {m['path']}: {m['error']}", highlight=False, soft_wrap=True)
         for reason, n in data["quarantined_by_reason"].items():
             out.print(f"quarantined {n:,}: {reason}", highlight=False)
         if data["quarantined"]:
@@ -90,12 +91,17 @@ def show_load(report, as_json: bool) -> None:
 
 
 def show_assignment(areas: dict) -> None:
+    if not areas.get("events"):
+        out.print("no new events to place in areas")
+        return
     for kind, info in areas.get("by_kind", {}).items():
         out.print(
             f"areas ({kind}): {info['matched']:,} events placed, {info['unmatched']:,} in no {kind}"
             + "".join(f"; {n:,} {why}" for why, n in info.get("unmatched_by_reason", {}).items()),
             highlight=False,
         )
+        if info.get("note"):
+            out.print(info["note"], highlight=False)
 
 
 @app.command()
@@ -149,6 +155,33 @@ def load_events(
         try:
             with progress("loading events", len(items)) as tick:
                 report = load(engine, paths, str(mapping), tick)
+        except ValueError as exc:
+            fail(str(exc), as_json)
+    show_load(report, as_json)
+
+
+@load_app.command("areas")
+def load_areas(
+    paths: Annotated[list[str], typer.Argument(help="GeoJSON, GeoPackage or Shapefile boundaries (or zip archives of them).")],
+    kind: Annotated[str, typer.Option("--kind", help="lsoa, ward, district or custom.")],
+    code_field: Annotated[str | None, typer.Option(help="The field holding each area's code (detected if not given).")] = None,
+    name_field: Annotated[str | None, typer.Option(help="The field holding each area's name (detected if not given).")] = None,
+    population: Annotated[str | None, typer.Option(help="A CSV of area code and population to attach.")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Load boundaries and place every event in them (point-in-polygon, or its LSOA code)."""
+    from sara.intake.areas import SUFFIXES
+    from sara.intake.areas import load_areas as load
+    from sara.intake.files import expand
+    from sara.store.engine import connect
+
+    with database_errors(as_json):
+        engine = connect(db)
+        items, _ = expand(paths, SUFFIXES)
+        try:
+            with progress(f"loading {kind} areas", len(items)) as tick:
+                report = load(engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick)
         except ValueError as exc:
             fail(str(exc), as_json)
     show_load(report, as_json)

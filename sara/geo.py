@@ -74,8 +74,15 @@ def locate(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray, *, one_per_po
     idx = np.flatnonzero(ok)
     if len(idx) == 0 or len(polygons) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    polygons = np.asarray(polygons)
     tree = shapely.STRtree(polygons)
-    pts, polys = tree.query(shapely.points(lon[idx], lat[idx]), predicate="intersects")
+    shapely.prepare(polygons)
+    x, y = lon[idx], lat[idx]
+    # Bounding boxes first, then an exact test against the prepared polygons: several times
+    # faster than the tree's own predicate when polygons are large (districts).
+    pts, polys = tree.query(shapely.points(x, y))
+    hit = shapely.intersects_xy(polygons[polys], x[pts], y[pts])
+    pts, polys = pts[hit], polys[hit]
     if one_per_point and len(pts):
         order = np.lexsort((polys, pts))
         pts, polys = pts[order], polys[order]

@@ -20,6 +20,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from sara.intake import policeuk
+from sara.intake.assign import assign_new_events
 from sara.intake.csvfile import read_csv, read_header
 from sara.intake.files import InputFile, expand, sha256
 from sara.intake.report import FileReport, LoadReport
@@ -154,7 +155,15 @@ def load_police_uk(engine: Engine, paths: list[str], tick: Tick | None = None) -
         report.files.append(write(engine, parsed, target) if target else FileReport(parsed.item.path, parsed.kind, refused=parsed.refused))
         if tick:
             tick(parsed.item.name, 1)
+    report.areas = place_new_events(engine, tick)
     return report
+
+
+def place_new_events(engine: Engine, tick: Tick | None = None) -> dict:
+    """Places the events just loaded in every loaded kind of area (point-in-polygon)."""
+    if tick:
+        tick("placing events in areas", 0)
+    return assign_new_events(engine)
 
 
 def parse_police_uk(item: InputFile) -> Parsed:

@@ -38,7 +38,7 @@ from sara.intake import checks
 from sara.intake.csvfile import read_csv
 from sara.intake.files import InputFile, expand, sha256
 from sara.intake.keys import KEY, row_keys
-from sara.intake.load import EVENT, Parsed, Target, Tick, pipeline, write
+from sara.intake.load import EVENT, Parsed, Target, Tick, pipeline, place_new_events, write
 from sara.intake.mapping import ASB_CATEGORIES, FLAG_NAMES, Mapping, read_mapping
 from sara.intake.report import FileReport, LoadReport
 from sara.intake.rows import LINE, RawTable, RefusedFile, Rejected
@@ -102,6 +102,7 @@ def load_events(engine: Engine, paths: list[str], mapping_path: str, tick: Tick 
             report.files.append(FileReport(parsed.item.path, parsed.kind, refused=str(exc)))
         if tick:
             tick(parsed.item.name, 1)
+    report.areas = place_new_events(engine, tick)
     return report
 
 
