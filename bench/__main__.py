@@ -36,7 +36,7 @@ def main() -> None:
         cells = [r["benchmark"], r["input"], f"{r['ours_s']:.2f}", r["reference"], f"{r['reference_s']:.2f}", f"{ratio:.2f}", peak, r["target"]]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")
-    Console().print(table)
+    Console(width=220).print(table)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
 
 

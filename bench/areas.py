@@ -11,21 +11,17 @@ Rows, each with our time, the reference's on the same input in the same run, and
 
 - ``point-in-polygon``: ``sara.geo.locate`` (what ``assign`` calls) against a per-polygon
   loop of prepared ``shapely.intersects_xy`` on the points inside each bounding box (the
-  usual hand-written approach), checked to give the same answer;
-  ``prepared STRtree`` is the variant proposed for ``geo.locate`` (bounding-box STRtree
-  query, then prepared ``intersects_xy`` on the candidate pairs), shown as a third column.
-- ``assign_kind lsoa (sqlite)``: the whole placement of 1,000,000 events held in a SQLite
-  file (``--db URL`` for PostgreSQL) when the LSOAs are loaded: reading events,
-  point-in-polygon, writing ~1,000,000 ``event_area`` links; the reference is the
-  point-in-polygon part alone, so the ratio says what the database adds. ``again_s`` is
-  a second ``assign_kind``, which first deletes the links of the first.
+  usual hand-written approach), checked to give the same answer.
+- ``place stored events``: the whole placement of 1,000,000 events held in SQLite and in
+  PostgreSQL when the LSOAs are loaded: reading events, point-in-polygon, writing the
+  ``event_area`` links; the reference is the point-in-polygon part alone, so the ratio
+  says what the database adds.
 
-Run alone: ``.venv/bin/python bench/bench_areas.py`` (``--events N`` to change the size).
+Run alone: ``.venv/bin/python -m bench.areas``.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 import tempfile
@@ -38,11 +34,9 @@ import polars as pl
 import pyogrio.raw
 import shapely
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from sara import geo
 
-from sara import geo  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEMO = ROOT / "demo"
 STREET = DEMO / "derbyshire-2025-street.zip"
@@ -96,22 +90,6 @@ def reference_loop(lon: np.ndarray, lat: np.ndarray, polys: np.ndarray) -> np.nd
     return found
 
 
-def prepared_strtree(lon: np.ndarray, lat: np.ndarray, polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The variant proposed for ``geo.locate``: same pairs, one area per point."""
-    polys = polys.copy()
-    shapely.prepare(polys)
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    idx = np.flatnonzero(ok)
-    pts, cand = shapely.STRtree(polys).query(shapely.points(lon[idx], lat[idx]))
-    hit = shapely.intersects_xy(polys[cand], lon[idx][pts], lat[idx][pts])
-    pts, cand = pts[hit], cand[hit]
-    order = np.lexsort((cand, pts))
-    pts, cand = pts[order], cand[order]
-    first = np.ones(len(pts), dtype=bool)
-    first[1:] = pts[1:] != pts[:-1]
-    return idx[pts[first]], cand[first]
-
-
 def _as_found(n: int, pts: np.ndarray, polys: np.ndarray) -> np.ndarray:
     found = np.full(n, -1, dtype=np.int64)
     found[pts] = polys
@@ -127,20 +105,15 @@ def _timed(fn, *args):
 def pip_row(case: str, lon: np.ndarray, lat: np.ndarray, polys: np.ndarray) -> dict:
     ours_s, (pts, idx) = _timed(geo.locate, lon, lat, polys)
     ref_s, ref = _timed(reference_loop, lon, lat, polys)
-    prep_s, (ppts, pidx) = _timed(prepared_strtree, lon, lat, polys)
     ours = _as_found(len(lon), pts, idx)
     assert np.array_equal(ours, ref), f"{case}: geo.locate and the reference disagree on {(ours != ref).sum()} points"
-    assert np.array_equal(ours, _as_found(len(lon), ppts, pidx)), f"{case}: the prepared variant disagrees"
     return {
-        "case": f"point-in-polygon, {case}",
-        "input": f"{len(lon):,} points x {len(polys):,} polygons ({int(shapely.get_num_coordinates(polys).mean())} vertices each on average)",
-        "ours": "sara.geo.locate",
-        "ours_s": round(ours_s, 3),
+        "benchmark": f"point-in-polygon, {case}",
+        "input": f"{len(lon):,} points x {len(polys):,} polygons ({int(shapely.get_num_coordinates(polys).mean())} vertices on average)",
+        "ours_s": ours_s,
         "reference": "per-polygon bbox + prepared intersects_xy",
-        "reference_s": round(ref_s, 3),
-        "ratio": round(ours_s / ref_s, 2),
-        "prepared_strtree_s": round(prep_s, 3),
-        "placed": int((ours >= 0).sum()),
+        "reference_s": ref_s,
+        "target": "<= 5 s for ~1,400 LSOAs" if "LSOA" in case else "",
     }
 
 
@@ -188,42 +161,33 @@ def db_row(lon: np.ndarray, lat: np.ndarray, url: str | None = None) -> dict:
         engine.dispose()
     backend = url.split(":")[0].split("+")[0]
     return {
-        "case": f"assign_kind lsoa ({backend})",
-        "input": f"{n:,} events x 642 LSOAs, {first['by_kind']['lsoa']['matched']:,} links written",
-        "ours": "assign_kind: read events + place + write links (first placement)",
+        "benchmark": f"place stored events in LSOAs ({backend}): read, place, write links",
+        "input": f"{n:,} events x 642 LSOAs, {first['by_kind']['lsoa']['matched']:,} links; again (replacing links): {again_s:.1f} s",
         "ours_s": first["seconds"],
         "reference": "sara.geo.locate alone",
-        "reference_s": round(pip_s, 3),
-        "ratio": round(first["seconds"] / pip_s, 2),
-        "again_s": round(again_s, 3),
+        "reference_s": pip_s,
+        "target": "",
     }
 
 
-def run(events: int = EVENTS, db_url: str | None = None) -> dict:
+def run(events: int = EVENTS) -> list[dict]:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.postgres import Server
+
     lon, lat = points(events)
     lsoas = polygons(LSOAS)
     rows = [
         pip_row("642 LSOAs", lon, lat, lsoas),
         pip_row("1,284 half-LSOAs", lon, lat, halves(lsoas)),
         pip_row("9 districts", lon, lat, polygons(DISTRICTS)),
-        db_row(lon, lat, db_url),
+        db_row(lon, lat),
     ]
-    return {"benchmark": "areas", "events": events, "rows": rows}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=EVENTS)
-    parser.add_argument("--db", help="database URL for the assign_kind row (default: a temporary SQLite file)")
-    args = parser.parse_args()
-    result = run(args.events, args.db)
-    print(f"{'case':<40} {'ours s':>8} {'ref s':>8} {'ratio':>6}  input")
-    for row in result["rows"]:
-        extra = f"  (prepared STRtree {row['prepared_strtree_s']} s)" if "prepared_strtree_s" in row else ""
-        extra += f"  (again, deleting the old links first: {row['again_s']} s)" if "again_s" in row else ""
-        print(f"{row['case']:<40} {row['ours_s']:>8} {row['reference_s']:>8} {row['ratio']:>6}  {row['input']}{extra}")
-        print(f"{'':<40} ours: {row['ours']}; reference: {row['reference']}")
+    with Server() as server:
+        rows.append(db_row(lon, lat, server.create_database("bench")))
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    for row in run():
+        print(row)
