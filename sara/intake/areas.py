@@ -107,7 +107,7 @@ def detect_fields(fields: list[str], kind: str, code_field: str | None = None, n
                 if other != kind and (found := _match(fields, pattern))
             )
             raise RefusedFile(
-                f"no area code field for kind {kind}: expected a field like {EXAMPLE[kind]} or code, but the file has fields {listed}"
+                f"no area code field for kind {kind}: expected a field like {' or '.join(dict.fromkeys([EXAMPLE[kind], 'code']))}, but the file has fields {listed}"
                 f"{hint}. Pass --code-field NAME (and --name-field NAME) to choose them"
             )
     if name_field is not None:
