@@ -90,3 +90,16 @@ def locate(lon: np.ndarray, lat: np.ndarray, polygons: np.ndarray, *, one_per_po
         first[1:] = pts[1:] != pts[:-1]
         pts, polys = pts[first], polys[first]
     return idx[pts], polys
+
+
+def projected_crs_for(lon: np.ndarray, lat: np.ndarray) -> str:
+    """The CRS to measure lon/lat points in metres: British National Grid when they lie in
+    Great Britain, else the UTM zone of their median longitude."""
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return BNG
+    mlon, mlat = float(np.median(lon[ok])), float(np.median(lat[ok]))
+    if UK_LON[0] <= mlon <= UK_LON[1] and UK_LAT[0] <= mlat <= UK_LAT[1]:
+        return BNG
+    zone = int((mlon + 180) // 6) % 60 + 1
+    return f"EPSG:{32600 + zone if mlat >= 0 else 32700 + zone}"

@@ -1,0 +1,36 @@
+"""Writing results as files: CSV tables and GeoJSON (RFC 7946: WGS84 lon/lat)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import shapely
+
+from sara import geo
+
+
+def write_csv(table: pl.DataFrame, path: Path) -> Path:
+    flat = table.select(pl.col(c).cast(pl.String) if isinstance(t, (pl.List, pl.Struct, pl.Object)) else pl.col(c) for c, t in table.schema.items())
+    flat.write_csv(path)
+    return Path(path)
+
+
+def write_geojson(table: pl.DataFrame, geometries: np.ndarray, crs: str, path: Path, params: dict | None = None) -> Path:
+    """One feature per row of ``table`` with its geometry (in ``crs``) as lon/lat."""
+
+    def to_lonlat(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(geo.transform(xy[:, 0], xy[:, 1], crs, geo.WGS84))
+
+    lonlat = shapely.transform(geometries, to_lonlat)
+    features = [
+        {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": row}
+        for g, row in zip(lonlat, table.iter_rows(named=True))
+    ]
+    collection = {"type": "FeatureCollection", "features": features}
+    if params:
+        collection["sara"] = {"params": params, "crs_of_x_y": crs}
+    Path(path).write_text(json.dumps(collection, default=str))
+    return Path(path)

@@ -1,0 +1,100 @@
+"""Queries that return data frames: the events, areas and populations analyses work on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import shapely
+from sqlalchemy import Engine, select
+
+from sara.store.schema import Area, Event, EventArea, Source
+
+EVENT_COLUMNS = [
+    "id", "month", "occurred_from", "occurred_to", "category", "asb_category", "lon", "lat", "x", "y", "location",
+    "lsoa_code", "outcome", "covid", "domestic", "alcohol", "youth", "drugs", "hate", "victim_ref", "suspect_ref", "premises_ref",
+]  # fmt: skip
+
+
+class NotFound(LookupError):
+    """A named thing (area, source) is not in the database; the message says what is."""
+
+
+def _month(value: str) -> dt.date:
+    year, month = (int(p) for p in value.split("-"))
+    return dt.date(year, month, 1)
+
+
+def find_area(engine: Engine, code: str) -> dict:
+    """An area by code (``kind:code`` when a code is used by several kinds), with its
+    lon/lat geometry, or ``NotFound`` listing similar codes."""
+    kind, _, bare = code.rpartition(":")
+    query = select(Area.id, Area.kind, Area.code, Area.name, Area.population, Area.geometry, Area.area_km2).where(Area.code == bare)
+    if kind:
+        query = query.where(Area.kind == kind)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+        if not rows:
+            like = conn.execute(select(Area.kind, Area.code, Area.name).where(Area.name.contains(bare) | Area.code.contains(bare)).limit(5)).all()
+    if not rows:
+        hint = "; did you mean " + ", ".join(f"{k}:{c} ({n})" for k, c, n in like) if like else ""
+        raise NotFound(f"no loaded area has the code {code!r}{hint}. `sara status` lists the area kinds loaded")
+    if len(rows) > 1:
+        raise NotFound(f"the code {bare!r} is used by areas of kinds {', '.join(r['kind'] for r in rows)}: write it as KIND:{bare}")
+    row = dict(rows[0])
+    row["geometry"] = shapely.from_wkb(row["geometry"])
+    return row
+
+
+def events(
+    engine: Engine,
+    *,
+    categories: list[str] | None = None,
+    area: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    source: str | None = None,
+) -> tuple[pl.DataFrame, dict]:
+    """Events matching the filters (months ``start``..``end`` inclusive, YYYY-MM), and facts
+    about the selection: the projected CRS of their x/y, the area chosen."""
+    query = select(*(Event.__table__.c[c] for c in EVENT_COLUMNS), Source.name.label("source"), Source.crs).join(Source, Source.id == Event.source_id)
+    info: dict = {}
+    if categories:
+        query = query.where(Event.category.in_(categories))
+    if start:
+        query = query.where(Event.month >= _month(start))
+    if end:
+        query = query.where(Event.month <= _month(end))
+    if source:
+        query = query.where(Source.name == source)
+    if area:
+        found = find_area(engine, area)
+        info["area"] = {k: found[k] for k in ("kind", "code", "name", "population", "area_km2")} | {"geometry": found["geometry"]}
+        query = query.join(EventArea, EventArea.event_id == Event.id).where(EventArea.area_id == found["id"])
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        names = list(result.keys())
+        rows = result.all()
+    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None) if rows else pl.DataFrame(schema={n: pl.String for n in names})
+    if rows:
+        frame = frame.with_columns(pl.col("month").cast(pl.Date), pl.col("occurred_from").cast(pl.Datetime), pl.col("occurred_to").cast(pl.Datetime))
+    crss = sorted(set(frame["crs"].drop_nulls().to_list())) if rows else []
+    info["crs"] = crss[0] if len(crss) == 1 else None
+    info["crs_all"] = crss
+    return frame.drop("crs"), info
+
+
+def areas(engine: Engine, kind: str) -> pl.DataFrame:
+    """Code, name, population and km² of every loaded area of ``kind``."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Area.code, Area.name, Area.population, Area.area_km2).where(Area.kind == kind).order_by(Area.code)).all()
+    return pl.DataFrame(rows, schema={"code": pl.String, "name": pl.String, "population": pl.Int64, "area_km2": pl.Float64}, orient="row")
+
+
+def event_areas(engine: Engine, kind: str) -> pl.DataFrame:
+    """Which area of ``kind`` each placed event lies in (event id -> area code)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(EventArea.event_id, Area.code).join(Area, Area.id == EventArea.area_id).where(Area.kind == kind)
+        ).all()
+    return pl.DataFrame(rows, schema={"id": pl.Int64, "area": pl.String}, orient="row")
