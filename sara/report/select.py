@@ -96,7 +96,6 @@ def from_points(path: str, *, x: str, y: str, crs: str = geo.WGS84, time: str | 
         raise ScanError(f"the points file {path} has no rows")
     xs, ys = (raw[_column(raw, c, no_header)].str.strip_chars().cast(pl.Float64, strict=False) for c in (x, y))
     frame = pl.DataFrame({"x": xs, "y": ys}).with_columns(pl.col("x").fill_nan(None), pl.col("y").fill_nan(None))
-    bad = frame.filter(pl.col("x").is_null() | pl.col("y").is_null()).height
     frame = frame.with_columns(
         x=pl.when(pl.col("y").is_null()).then(None).otherwise(pl.col("x")), y=pl.when(pl.col("x").is_null()).then(None).otherwise(pl.col("y"))
     )
@@ -121,6 +120,7 @@ def from_points(path: str, *, x: str, y: str, crs: str = geo.WGS84, time: str | 
             )
         ).to_series()
         frame = frame.with_columns(occurred_from=when, occurred_to=when, month=when.dt.truncate("1mo").dt.date())
+    kept = frame.filter(pl.col("x").is_not_null() & pl.col("y").is_not_null())
+    bad = frame.height - kept.height
     left_out = {"no usable coordinates": bad} if bad else {}
-    filters = {"points": path, "input_crs": crs}
-    return Selection(frame.filter(pl.col("x").is_not_null()), projected, left_out, filters=filters)
+    return Selection(kept, projected, left_out, filters={"points": path, "input_crs": crs})
