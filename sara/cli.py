@@ -276,6 +276,9 @@ def serve(
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 
+from sara import cli_scan  # noqa: E402, F401  (registers the scanning commands on ``app``)
+
+
 def main() -> None:
     try:
         app()

@@ -112,7 +112,7 @@ def bars(
     fig, ax = plt.subplots(figsize=(8, max(3, 0.35 * len(labels) * max(1, n / 1.5) + 1)))
     positions = np.arange(len(labels))
     width = 0.8 / n
-    palette = ["#b1b4b6", "#1d70b8", "#d4351c", "#00703c"]
+    palette = ["#b1b4b6", "#1d70b8", "#d4351c", "#00703c"] if n > 1 else ["#1d70b8"]
     for k, (name, values) in enumerate(series.items()):
         offset = positions + (k - (n - 1) / 2) * width
         if horizontal:
