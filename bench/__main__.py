@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import areas, intake
+from bench import areas, intake, trends
 
-BENCHMARKS = [intake, areas]
+BENCHMARKS = [intake, areas, trends]
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -169,3 +169,99 @@ def harm(
         return result, None, draw
 
     run(as_json, compute, csv, None, png, show_table)
+
+
+BY = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}
+
+
+@app.command()
+def trends(
+    by: Annotated[str, typer.Option("--by", help="crime_type (police.uk crime type or mapped category) or asb_category.")] = "crime_type",
+    end: Annotated[str | None, typer.Option("--end", help="Last month of the current period, YYYY-MM (default: the last loaded).")] = None,
+    months: Annotated[int, typer.Option("--months", help="Length of each period in months.")] = 12,
+    exclude_covid: Annotated[bool, typer.Option("--exclude-covid", help="Leave out events flagged covid.")] = False,
+    rates_by: Annotated[str | None, typer.Option("--rates-by", help="Add rates per 1,000 residents using areas of this kind.")] = None,
+    series: Annotated[bool, typer.Option("--monthly", help="Show the monthly series with rolling 12-month sums instead.")] = False,
+    db: Db = None, category: Category = None, area: Area = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Counts by category for a period against the previous equal period (the scrutiny
+    report table), or the monthly series; incomplete months are flagged, not compared."""
+    from sara.scan import trends as scan_trends
+    from sara.store import queries
+
+    column = BY.get(by)
+    if column is None:
+        fail(f"--by must be one of {', '.join(BY)}, not {by!r}", as_json)
+
+    def compute():
+        chosen, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, None, None, source)
+        loaded = queries.month_range(engine, source)
+        frame = chosen.frame
+        if series:
+            result = scan_trends.monthly(frame, by=column if category else None, loaded=loaded)
+        else:
+            population = None
+            if rates_by:
+                frame = frame.join(queries.event_areas(engine, rates_by), on="id", how="left")
+                population = queries.areas(engine, rates_by).select(pl.col("code").alias("area"), "population")
+            result = scan_trends.compare_periods(frame, end=end or loaded[1], months=months, by=column, exclude_covid=exclude_covid, population=population, loaded=loaded)
+        result.params |= chosen.params()
+
+        def draw(path):
+            if series:
+                table = result.table
+                pictures.lines(path, table["month"].to_list(), {"events": table["events"].to_list(), "rolling 12-month mean": table["rolling_mean"].to_list()}, title="Events per month")
+            else:
+                rows = result.table.filter(pl.col("category") != "Total")
+                pictures.bars(path, rows["category"].to_list(), {"previous": rows["previous"].fill_null(0).to_list(), "current": rows["current"].to_list()}, title="Current against previous period", subtitle=str(result.params.get("periods", "")))
+
+        return result, None, draw
+
+    def show(result):
+        show_table(result, limit=40)
+        for flag in getattr(result, "flags", []):
+            out.print(f"[yellow]flag:[/yellow] {flag.get('reason', flag)}", highlight=False)
+
+    run(as_json, compute, csv, None, png, show)
+
+
+@app.command()
+def times(
+    max_window_hours: Annotated[float, typer.Option(help="Leave out events known only within a longer window.")] = 168,
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Day-of-week x hour table (aoristic for events known within a window, Ratcliffe), and
+    the busiest windows in one line. police.uk has months only: the month-of-year profile."""
+    from sara.scan import temporal
+
+    def compute():
+        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
+        frame = chosen.frame
+        if frame["occurred_from"].null_count() == frame.height:
+            result = temporal.month_profile(frame["month"])
+            result.notes.insert(0, "these events have months only (police.uk publishes no day or time): showing the month-of-year profile instead of day x hour")
+
+            def draw(path):
+                pictures.bars(path, result.table[result.table.columns[0]].cast(pl.String).to_list(), {"events": result.table["events"].to_list()}, title="Events by month of year", horizontal=False)
+        else:
+            result = temporal.day_hour(frame, max_window_hours=max_window_hours)
+            result.params["summary"] = temporal.busiest_windows(result.table)
+
+            def draw(path):
+                hours = [c for c in result.table.columns if c != "day"]
+                values = result.table.select(hours).to_numpy()
+                pictures.heat_table(path, values, result.table["day"].to_list(), hours, title="When: day of week x hour", subtitle=result.params["summary"], fmt="{:.0f}")
+
+        result.params |= chosen.params()
+        result.left_out = chosen.left_out | result.left_out
+        return result, None, draw
+
+    def show(result):
+        show_table(result)
+        if "summary" in result.params:
+            out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
+
+    run(as_json, compute, csv, None, png, show)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 import shapely
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from sara.store.schema import Area, Event, EventArea, Source
 
@@ -98,3 +98,13 @@ def event_areas(engine: Engine, kind: str) -> pl.DataFrame:
             select(EventArea.event_id, Area.code).join(Area, Area.id == EventArea.area_id).where(Area.kind == kind)
         ).all()
     return pl.DataFrame(rows, schema={"id": pl.Int64, "area": pl.String}, orient="row")
+
+
+def month_range(engine: Engine, source: str | None = None) -> tuple[str, str] | None:
+    """The first and last month loaded (of one source), as YYYY-MM."""
+    query = select(func.min(Event.month), func.max(Event.month))
+    if source:
+        query = query.join(Source, Source.id == Event.source_id).where(Source.name == source)
+    with engine.connect() as conn:
+        lo, hi = conn.execute(query).one()
+    return (str(lo)[:7], str(hi)[:7]) if lo else None
