@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import polars as pl
 import typer
 
@@ -265,3 +266,206 @@ def times(
             out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
 
     run(as_json, compute, csv, None, png, show)
+
+
+def _grid_for(frame: pl.DataFrame, chosen: Selection, cell_size, shape, clip_to_area: bool):
+    from sara.scan.grid import make_grid
+
+    clip = chosen.area["geometry"] if chosen.area and clip_to_area else None
+    return make_grid(frame["x"].to_numpy(), frame["y"].to_numpy(), cell_size=cell_size, shape=shape, clip=clip), clip
+
+
+def _grid_outputs(result: ScanResult, grid, chosen: Selection, clip, *, title: str, classes: str | None = None, value: str | None = None, label: str = "", colours: dict | None = None):
+    """The GeoJSON writer and picture drawer of a result with one row per grid cell."""
+    polygons = grid.polygons()
+
+    def write_geojson(path):
+        outputs.write_geojson(result.table, polygons, chosen.crs, path, result.params)
+
+    def draw(path):
+        subtitle = ", ".join(f"{k} {v}" for k, v in result.params.items() if k in ("categories", "area", "from", "to", "cell_size", "bandwidth", "correction"))
+        if classes:
+            pictures.class_map(path, polygons, result.table[classes].to_list(), title=title, subtitle=subtitle, outline=clip, colours=colours)
+        else:
+            pictures.cell_map(path, polygons, result.table[value].to_numpy(), title=title, label=label, subtitle=subtitle, outline=clip)
+
+    return write_geojson, draw
+
+
+@app.command()
+def hotspots(
+    method: Annotated[str, typer.Option("--method", help="gistar (Getis-Ord Gi* hot and cold spots) or kde (kernel density).")] = "gistar",
+    cell_size: Annotated[float | None, typer.Option("--cell-size", help="Cell size in metres (default: 1/100 of the extent, to 10 m).")] = None,
+    shape: Annotated[str, typer.Option(help="square or hex cells.")] = "square",
+    no_clip: Annotated[bool, typer.Option("--no-clip", help="With --area, cover the events' extent, not just the area.")] = False,
+    neighbours: Annotated[str, typer.Option(help="gistar: queen, distance or knn.")] = "queen",
+    distance: Annotated[float | None, typer.Option(help="gistar: distance band in metres (with --neighbours distance).")] = None,
+    k: Annotated[int | None, typer.Option(help="gistar: neighbours per cell (with --neighbours knn).")] = None,
+    correction: Annotated[str, typer.Option(help="gistar: fdr (Benjamini-Hochberg), bonferroni or none.")] = "fdr",
+    permutations: Annotated[int, typer.Option(help="gistar: conditional permutations (0: analytical p only).")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Random seed for permutations.")] = None,
+    min_events: Annotated[int, typer.Option(help="gistar: refuse fewer events than this (Optimized Hot Spot rule).")] = 30,
+    bandwidth: Annotated[float | None, typer.Option(help="kde: bandwidth in metres (default: automatic, from both coordinates).")] = None,
+    kernel: Annotated[str, typer.Option(help="kde: quartic or gaussian.")] = "quartic",
+    mode: Annotated[str, typer.Option(help="kde: fast (binned FFT, error reported) or exact (direct sum).")] = "fast",
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, geojson: GeoJson = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Where: Getis-Ord Gi* hot and cold spots on a grid, or kernel density per km²."""
+    if method not in ("gistar", "kde"):
+        fail(f"--method must be gistar or kde, not {method!r}", as_json)
+
+    def compute():
+        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
+        frame = chosen.located()
+        grid, clip = _grid_for(frame, chosen, cell_size, shape, not no_clip)
+        xs, ys = frame["x"].to_numpy(), frame["y"].to_numpy()
+        if method == "gistar":
+            from sara.scan.gistar import gistar
+
+            result = gistar(xs, ys, grid=grid, neighbours=neighbours, distance=distance, k=k, correction=correction, permutations=permutations, seed=seed, min_events=min_events)
+            writers = _grid_outputs(result, grid, chosen, clip, title="Hot and cold spots (Getis-Ord Gi*)", classes="class")
+        else:
+            from sara.scan.kde import kde
+
+            result = kde(xs, ys, grid, bandwidth=bandwidth, kernel=kernel, mode=mode)
+            writers = _grid_outputs(result, grid, chosen, clip, title="Kernel density", value="density", label="events per km²")
+        result.params |= chosen.params()
+        result.left_out = chosen.left_out | result.left_out
+        return (result, *writers)
+
+    def show(result):
+        if method == "gistar":
+            counts = result.table["class"].value_counts(sort=True)
+            out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
+            out.print("parameters: " + json.dumps(result.params, default=str), highlight=False, soft_wrap=True)
+        else:
+            show_table(result.__class__(result.table.sort("density", descending=True), result.params), limit=10)
+
+    run(as_json, compute, csv, geojson, png, show)
+
+
+@app.command()
+def emerging(
+    period: Annotated[str, typer.Option(help="Length of each time step: month, quarter, year, week, 'N months', 'N days'.")] = "month",
+    cell_size: Annotated[float | None, typer.Option("--cell-size", help="Cell size in metres (default: 1/100 of the extent, to 10 m).")] = None,
+    shape: Annotated[str, typer.Option(help="square or hex cells.")] = "square",
+    no_clip: Annotated[bool, typer.Option("--no-clip", help="With --area, cover the events' extent, not just the area.")] = False,
+    correction: Annotated[str, typer.Option(help="fdr (across the whole cube), bonferroni or none.")] = "fdr",
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, geojson: GeoJson = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Emerging hot spots: Gi* per period and a Mann-Kendall trend per cell, in Esri's 17
+    categories (new, consecutive, intensifying, persistent, ...), with a sensitivity report."""
+    from sara.scan.emerging import emerging as find
+
+    def compute():
+        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
+        frame = chosen.located()
+        grid, clip = _grid_for(frame, chosen, cell_size, shape, not no_clip)
+        when = frame["occurred_from"] if frame["occurred_from"].null_count() == 0 else frame["month"]
+        result = find(frame["x"].to_numpy(), frame["y"].to_numpy(), when, period=period, grid=grid, correction=correction)
+        result.params |= chosen.params()
+        result.left_out = chosen.left_out | result.left_out
+        return (result, *_grid_outputs(result, grid, chosen, clip, title="Emerging hot spots", classes="category", colours=pictures.EMERGING_COLOURS))
+
+    def show(result):
+        counts = result.table["category"].value_counts(sort=True)
+        out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
+        out.print("parameters: " + json.dumps(result.params, default=str), highlight=False, soft_wrap=True)
+
+    run(as_json, compute, csv, geojson, png, show)
+
+
+@app.command("near-repeat")
+def near_repeat(
+    spatial_bandwidth: Annotated[float, typer.Option("--spatial-bandwidth", help="Width of each distance band, metres.")],
+    spatial_bands: Annotated[int, typer.Option("--spatial-bands", help="Number of distance bands.")],
+    temporal_bandwidth: Annotated[float, typer.Option("--temporal-bandwidth", help="Width of each time band, days.")],
+    temporal_bands: Annotated[int, typer.Option("--temporal-bands", help="Number of time bands.")],
+    distance: Annotated[str | None, typer.Option("--distance", help="euclidean (default) or manhattan (the NRC's default).")] = None,
+    nrc: Annotated[bool, typer.Option("--nrc", help="Near Repeat Calculator 1.3 compatible bands and layout.")] = False,
+    permutations: Annotated[int, typer.Option(help="Monte Carlo permutations of the times.")] = 999,
+    seed: Annotated[int | None, typer.Option(help="Random seed, for a result that can be repeated.")] = None,
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Near repeats: the Knox test of events close in space and time, with Monte Carlo
+    permutation of times, observed/expected ratios and p-values per band."""
+    from sara.scan.near_repeat import knox
+
+    def compute():
+        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
+        frame = chosen.timed(chosen.located())
+        days = (frame["occurred_from"].dt.epoch("s").to_numpy() / 86_400.0) if frame.height else []
+        knox_result = knox(
+            frame["x"].to_numpy(), frame["y"].to_numpy(), days, spatial_bandwidth=spatial_bandwidth, spatial_bands=spatial_bands,
+            temporal_bandwidth=temporal_bandwidth, temporal_bands=temporal_bands, distance=distance, nrc=nrc, permutations=permutations, seed=seed,
+        )  # fmt: skip
+        result = knox_result.to_scan_result()
+        result.params |= chosen.params()
+        result.left_out = chosen.left_out | result.left_out
+        result.to_dict = lambda: knox_result.to_dict() | {"params": result.params, "left_out": result.left_out}
+
+        def draw(path):
+            rows = [b["label"] for b in knox_result.space_bands]
+            columns = [b["label"] for b in knox_result.time_bands]
+            pictures.heat_table(path, knox_result.ratio, rows, columns, title="Near repeats: observed / expected", subtitle=f"Knox test, {permutations:,} permutations of the times; rows: distance, columns: days", fmt="{:.2f}", diverging=True)
+
+        result.params["summary"] = knox_result.summary
+        return result, None, draw
+
+    def show(result):
+        show_table(result, limit=60)
+        out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
+
+    run(as_json, compute, csv, None, png, show)
+
+
+@app.command()
+def accuracy(
+    method: Annotated[str, typer.Option("--method", help="The hotspot map to test: kde, gistar (z) or counts.")] = "kde",
+    train_from: Annotated[str, typer.Option("--train-from", help="First month the map is made from.")] = ...,
+    train_to: Annotated[str, typer.Option("--train-to", help="Last month the map is made from.")] = ...,
+    test_from: Annotated[str, typer.Option("--test-from", help="First month of the later events.")] = ...,
+    test_to: Annotated[str, typer.Option("--test-to", help="Last month of the later events.")] = ...,
+    cell_size: Annotated[float | None, typer.Option("--cell-size", help="Cell size in metres.")] = None,
+    db: Db = None, category: Category = None, area: Area = None, source: Source = None,
+    as_json: Json = False, csv: Csv = None, png: Png = None,
+) -> None:  # fmt: skip
+    """Prediction accuracy of a hotspot map against a later period: PAI, PEI and RRI."""
+    from sara.scan.accuracy import pai_pei
+    from sara.scan.grid import make_grid
+
+    def compute():
+        train, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, train_from, train_to, source)
+        test = from_database(engine, categories=category, area=area, start=test_from, end=test_to, source=source)
+        a, b = train.located(), test.located()
+        both = pl.concat([a.select("x", "y"), b.select("x", "y")])
+        clip = train.area["geometry"] if train.area else None
+        grid = make_grid(both["x"].to_numpy(), both["y"].to_numpy(), cell_size=cell_size, clip=clip)
+        if method == "kde":
+            from sara.scan.kde import kde
+
+            scores = kde(a["x"].to_numpy(), a["y"].to_numpy(), grid).table["density"].to_numpy()
+        elif method == "gistar":
+            from sara.scan.gistar import gistar
+
+            scores = gistar(a["x"].to_numpy(), a["y"].to_numpy(), grid=grid).table["z"].to_numpy()
+        elif method == "counts":
+            scores = grid.counts(a["x"].to_numpy(), a["y"].to_numpy()).astype(float)
+        else:
+            raise ScanError(f"--method must be kde, gistar or counts, not {method!r}")
+        result = pai_pei(scores, grid.counts(b["x"].to_numpy(), b["y"].to_numpy()), np.full(grid.n_cells, grid.cell_area_m2 / 1e6))
+        result.params |= {"method": method, "train": f"{train_from}..{train_to}", "test": f"{test_from}..{test_to}"} | grid.params()
+
+        def draw(path):
+            table = result.table
+            pictures.lines(path, table["area_share"].to_list(), {"hit rate": table["hit_rate"].to_list()}, title="Share of later events caught by the map (hit rate) against share of area")
+
+        return result, None, draw
+
+    run(as_json, compute, csv, None, png, show_table)

@@ -21,14 +21,21 @@ CLASS_COLOURS = {
     "hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7", "not significant": "#f7f7f7",
     "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf", "cold 99%": "#2166ac",
 }  # fmt: skip
+EMERGING_COLOURS = {
+    "new hot spot": "#67000d", "consecutive hot spot": "#a50f15", "intensifying hot spot": "#cb181d", "persistent hot spot": "#ef3b2c",
+    "diminishing hot spot": "#fb6a4a", "sporadic hot spot": "#fc9272", "oscillating hot spot": "#fcbba1", "historical hot spot": "#fee0d2",
+    "new cold spot": "#08306b", "consecutive cold spot": "#08519c", "intensifying cold spot": "#2171b5", "persistent cold spot": "#4292c6",
+    "diminishing cold spot": "#6baed6", "sporadic cold spot": "#9ecae1", "oscillating cold spot": "#c6dbef", "historical cold spot": "#deebf7",
+    "no pattern detected": "#f7f7f7",
+}  # fmt: skip
 
 
 def _finish(fig, ax, path: Path, title: str, subtitle: str | None, credit: str | None) -> Path:
     ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
     if subtitle:
-        fig.text(0.01, 0.01, subtitle, fontsize=8, color="#505a5f", ha="left", va="bottom", wrap=True)
+        fig.text(0.01, 0.03, subtitle, fontsize=8, color="#505a5f", ha="left", va="bottom", wrap=True)
     if credit:
-        fig.text(0.99, 0.01, credit, fontsize=7, color="#505a5f", ha="right", va="bottom")
+        fig.text(0.01, 0.0, credit, fontsize=7, color="#505a5f", ha="left", va="bottom")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return Path(path)
