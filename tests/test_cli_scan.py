@@ -1,0 +1,95 @@
+"""The scanning commands as the acceptance checks call them: exact option spellings,
+output columns and JSON keys, on the real data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import pytest
+from typer.testing import CliRunner
+
+from sara.cli import app
+from sara.intake.areas import load_areas
+from sara.intake.load import load_police_uk
+from sara.store.engine import connect
+from tests.conftest import ROOT, shared
+
+runner = CliRunner()
+CHICAGO = str(shared("near-repeat", "chicago_arson.csv"))
+
+
+def sara(*args: str):
+    result = runner.invoke(app, list(args))
+    return result
+
+
+@pytest.fixture(scope="module")
+def derbyshire(tmp_path_factory) -> str:
+    """A SQLite database with the 12 real Derbyshire months and the district boundaries."""
+    from sara.store.engine import init
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sara.db'}"
+    init(url)
+    engine = connect(url)
+    load_areas(engine, [str(ROOT / "demo" / "derbyshire-districts.geojson.zip")], "district")
+    load_police_uk(engine, [str(shared("policeuk", "derbyshire-2025"))])
+    engine.dispose()
+    return url
+
+
+def test_gistar_hotspots_csv_has_one_row_per_cell_with_the_agreed_columns(derbyshire, tmp_path):
+    out, png, geojson = tmp_path / "cells.csv", tmp_path / "map.png", tmp_path / "cells.geojson"
+
+    result = sara("hotspots", "--method", "gistar", "--cell-size", "1000", "--category", "Anti-social behaviour",
+                  "--area", "E07000033", "--db", derbyshire, "--csv", str(out), "--png", str(png), "--geojson", str(geojson))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == ["x", "y", "n", "z", "p", "p_adj", "class"]
+    assert len(json.loads(geojson.read_text())["features"]) == len(rows)
+    assert png.stat().st_size > 10_000
+    assert {r["class"] for r in rows} <= {"hot 99%", "hot 95%", "hot 90%", "cold 99%", "cold 95%", "cold 90%", "not significant"}
+    assert sum(int(r["n"]) for r in rows) > 0
+
+
+def test_trends_json_compares_with_the_previous_equal_period(derbyshire):
+    result = sara("trends", "--by", "crime_type", "--end", "2025-12", "--months", "6", "--db", derbyshire, "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = {r["category"]: r for r in data["rows"]}
+    assert set(rows["Burglary"]) >= {"category", "current", "previous", "change", "change_pct"}
+    assert "flags" in data
+    months = {}
+    for path in sorted(shared("policeuk", "derbyshire-2025").glob("*.csv")):
+        months[path.name[:7]] = Counter(r["Crime type"] for r in csv.DictReader(path.open()))
+    current = sum((months[m] for m in months if m >= "2025-07"), Counter())
+    previous = sum((months[m] for m in months if m < "2025-07"), Counter())
+    assert rows["Burglary"]["current"] == current["Burglary"] and rows["Burglary"]["previous"] == previous["Burglary"]
+
+
+def test_near_repeat_nrc_mode_reproduces_the_calculator_from_a_points_file(tmp_path):
+    result = sara("near-repeat", "--points", CHICAGO, "--x", "0", "--y", "1", "--time", "2", "--no-header", "--crs", "EPSG:26971",
+                  "--spatial-bandwidth", "200", "--spatial-bands", "3", "--temporal-bandwidth", "1", "--temporal-bands", "3",
+                  "--nrc", "--permutations", "99", "--seed", "7", "--json")  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"observed", "expected", "ratio", "p", "space_bands", "time_bands"} <= data.keys()
+    assert [b["label"] for b in data["space_bands"]][0] == "Same location"
+    assert len(data["observed"]) == 5 and len(data["observed"][0]) == 4
+    assert sum(map(sum, data["observed"])) == 522 * 521 // 2
+
+
+def test_police_uk_months_only_are_refused_for_near_repeats_with_the_reason(derbyshire):
+    result = sara("near-repeat", "--spatial-bandwidth", "100", "--spatial-bands", "2", "--temporal-bandwidth", "7", "--temporal-bands", "2", "--db", derbyshire)
+    assert result.exit_code == 1
+    assert "only months" in result.output
+
+
+def test_bad_input_gets_one_clear_line(derbyshire):
+    assert "larger than the extent" in sara("hotspots", "--cell-size", "500000", "--db", derbyshire).output
+    assert "no events match" in sara("hotspots", "--from", "2030-01", "--db", derbyshire).output
+    assert "no loaded area" in sara("hotspots", "--area", "E99999999", "--db", derbyshire).output
