@@ -14,8 +14,10 @@ from typing import Annotated
 
 import numpy as np
 import polars as pl
+import shapely
 import typer
 
+from sara import geo
 from sara.cli import Db, Json, app, fail, out, print_json
 from sara.report import outputs, pictures
 from sara.report.select import Selection, from_database, from_points
@@ -133,7 +135,7 @@ def harm(
     compare_from: Annotated[str | None, typer.Option(help="Earlier period to rank against: first month.")] = None,
     compare_to: Annotated[str | None, typer.Option(help="Earlier period to rank against: last month.")] = None,
     db: Db = None, category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
-    as_json: Json = False, csv: Csv = None, png: Png = None,
+    as_json: Json = False, csv: Csv = None, geojson: GeoJson = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Harm (Cambridge Crime Harm Index days) by area: totals, per 1,000 residents, ranks,
     concentration, and change of rank against an earlier period."""
@@ -163,13 +165,20 @@ def harm(
             result.params["rank_correlation"] = change.params.get("rank_correlation")
         result.table = result.table.join(loaded.select("area", "name"), on="area", how="left").select("rank", "area", "name", pl.exclude("rank", "area", "name"))
 
+        shapes = queries.area_shapes(engine, by)
+        lonlat = np.array([shapes[a] for a in result.table["area"]])
+
+        def write_geojson(path):
+            outputs.write_geojson(result.table, lonlat, "EPSG:4326", path, result.params)
+
         def draw(path):
-            top = result.table.head(20)
-            pictures.bars(path, [f"{a} {n or ''}" for a, n in zip(top["area"], top["name"])], {"harm (days)": top["harm"].to_list()}, title=f"Harm by {by}: the 20 highest", subtitle=f"top 5% of areas hold {100 * result.params['concentration']['share']:.0f}% of harm")
+            projected = shapely.transform(lonlat, lambda xy: np.column_stack(geo.transform(xy[:, 0], xy[:, 1], geo.WGS84, chosen.crs)))
+            share = 100 * result.params["concentration"]["share"]
+            pictures.cell_map(path, projected, result.table["harm"].fill_null(0).to_numpy(), title=f"Harm by {by} (Cambridge Crime Harm Index days)", label="days of imprisonment", subtitle=f"the top 5% of areas hold {share:.0f}% of the harm; classes are quintiles", quantiles=True)
 
-        return result, None, draw
+        return result, write_geojson, draw
 
-    run(as_json, compute, csv, None, png, show_table)
+    run(as_json, compute, csv, geojson, png, show_table)
 
 
 BY = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}

@@ -42,8 +42,12 @@ def _finish(fig, ax, path: Path, title: str, subtitle: str | None, credit: str |
 
 
 def _cells(ax, polygons: np.ndarray, colours, outline: shapely.Geometry | None) -> None:
-    verts = [np.asarray(p.exterior.coords) for p in polygons]
-    ax.add_collection(PolyCollection(verts, facecolors=colours, edgecolors="none"))
+    verts, faces = [], []
+    for polygon, colour in zip(polygons, colours):
+        for part in getattr(polygon, "geoms", [polygon]):
+            verts.append(np.asarray(part.exterior.coords))
+            faces.append(colour)
+    ax.add_collection(PolyCollection(verts, facecolors=faces, edgecolors="none"))
     if outline is not None:
         for part in getattr(outline, "geoms", [outline]):
             boundary = part.exterior if hasattr(part, "exterior") else part
@@ -58,17 +62,27 @@ def _cells(ax, polygons: np.ndarray, colours, outline: shapely.Geometry | None) 
 
 def cell_map(
     path: Path, polygons: np.ndarray, values: np.ndarray, *, title: str, label: str, subtitle: str | None = None,
-    outline: shapely.Geometry | None = None, credit: str | None = ATTRIBUTION,
+    outline: shapely.Geometry | None = None, credit: str | None = ATTRIBUTION, quantiles: bool = False,
 ) -> Path:  # fmt: skip
-    """A continuous surface (e.g. density) over grid cells, zero cells left white."""
+    """A continuous surface (e.g. density) over grid cells, zero cells left white. With
+    ``quantiles`` the colour follows each value's rank (five classes), for skewed values
+    such as harm by area, where a linear scale leaves all but one area pale."""
     fig, ax = plt.subplots(figsize=(8, 8))
     values = np.asarray(values, dtype=float)
-    top = values.max() if len(values) and values.max() > 0 else 1.0
     cmap = plt.get_cmap("YlOrRd")
-    colours = [cmap(v / top) if v > 0 else (1, 1, 1, 0) for v in values]
-    _cells(ax, polygons, colours, outline)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, top))
-    fig.colorbar(sm, ax=ax, shrink=0.6, label=label)
+    if quantiles and len(values):
+        edges = np.unique(np.quantile(values, [0, 0.2, 0.4, 0.6, 0.8, 1]))
+        level = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, max(len(edges) - 2, 0))
+        colours = [cmap((k + 0.5) / max(len(edges) - 1, 1)) for k in level]
+        _cells(ax, polygons, colours, outline)
+        handles = [Patch(facecolor=cmap((k + 0.5) / (len(edges) - 1)), label=f"{edges[k]:,.0f} to {edges[k + 1]:,.0f}") for k in range(len(edges) - 1)]
+        ax.legend(handles=handles, title=label, loc="upper left", fontsize=8)
+    else:
+        top = values.max() if len(values) and values.max() > 0 else 1.0
+        colours = [cmap(v / top) if v > 0 else (1, 1, 1, 0) for v in values]
+        _cells(ax, polygons, colours, outline)
+        sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, top))
+        fig.colorbar(sm, ax=ax, shrink=0.6, label=label)
     return _finish(fig, ax, path, title, subtitle, credit)
 
 

@@ -108,3 +108,10 @@ def month_range(engine: Engine, source: str | None = None) -> tuple[str, str] | 
     with engine.connect() as conn:
         lo, hi = conn.execute(query).one()
     return (str(lo)[:7], str(hi)[:7]) if lo else None
+
+
+def area_shapes(engine: Engine, kind: str) -> dict[str, shapely.Geometry]:
+    """The lon/lat polygon of every loaded area of ``kind``, by code."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Area.code, Area.geometry).where(Area.kind == kind)).all()
+    return {code: shapely.from_wkb(wkb) for code, wkb in rows}
