@@ -192,7 +192,8 @@ def trends(
     exclude_covid: Annotated[bool, typer.Option("--exclude-covid", help="Leave out events flagged covid.")] = False,
     rates_by: Annotated[str | None, typer.Option("--rates-by", help="Add rates per 1,000 residents using areas of this kind.")] = None,
     series: Annotated[bool, typer.Option("--monthly", help="Show the monthly series with rolling 12-month sums instead.")] = False,
-    db: Db = None, category: Category = None, area: Area = None, source: Source = None,
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, source: Source = None,
     as_json: Json = False, csv: Csv = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Counts by category for a period against the previous equal period (the scrutiny
@@ -205,14 +206,20 @@ def trends(
         fail(f"--by must be one of {', '.join(BY)}, not {by!r}", as_json)
 
     def compute():
-        chosen, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, None, None, source)
-        loaded = queries.month_range(engine, source)
+        chosen, engine = select(db, points, x, y, crs, time, no_header, category, area, None, None, source)
         frame = chosen.frame
+        if points:  # a points file has times but no categories: all its points are one series
+            if time is None:
+                raise ScanError("trends from --points need --time (a date column)")
+            frame = frame.filter(pl.col("month").is_not_null()).with_columns(category=pl.lit("all points"), covid=pl.lit(False))
+            loaded = (str(frame["month"].min())[:7], str(frame["month"].max())[:7])
+        else:
+            loaded = queries.month_range(engine, source)
         if series:
             result = scan_trends.monthly(frame, by=column if category else None, loaded=loaded)
         else:
             population = None
-            if rates_by:
+            if rates_by and engine is not None:
                 frame = frame.join(queries.event_areas(engine, rates_by), on="id", how="left")
                 population = queries.areas(engine, rates_by).select(pl.col("code").alias("area"), "population")
             result = scan_trends.compare_periods(frame, end=end or loaded[1], months=months, by=column, exclude_covid=exclude_covid, population=population, loaded=loaded)
@@ -442,7 +449,8 @@ def accuracy(
     test_from: Annotated[str, typer.Option("--test-from", help="First month of the later events.")] = ...,
     test_to: Annotated[str, typer.Option("--test-to", help="Last month of the later events.")] = ...,
     cell_size: Annotated[float | None, typer.Option("--cell-size", help="Cell size in metres.")] = None,
-    db: Db = None, category: Category = None, area: Area = None, source: Source = None,
+    db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
+    category: Category = None, area: Area = None, source: Source = None,
     as_json: Json = False, csv: Csv = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Prediction accuracy of a hotspot map against a later period: PAI, PEI and RRI."""
@@ -450,9 +458,19 @@ def accuracy(
     from sara.scan.grid import make_grid
 
     def compute():
-        train, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, train_from, train_to, source)
-        test = from_database(engine, categories=category, area=area, start=test_from, end=test_to, source=source)
-        a, b = train.located(), test.located()
+        if points:
+            if time is None:
+                raise ScanError("accuracy from --points needs --time (a date column) to split the two periods")
+            train, _ = select(db, points, x, y, crs, time, no_header, None, None, None, None, None)
+            month = pl.col("month").dt.strftime("%Y-%m")
+            a = train.frame.filter(month.is_between(pl.lit(train_from), pl.lit(train_to)))
+            b = train.frame.filter(month.is_between(pl.lit(test_from), pl.lit(test_to)))
+        else:
+            train, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, train_from, train_to, source)
+            test = from_database(engine, categories=category, area=area, start=test_from, end=test_to, source=source)
+            a, b = train.located(), test.located()
+        if a.height == 0 or b.height == 0:
+            raise ScanError(f"no events in the {'training' if a.height == 0 else 'test'} period: check --train-from/--train-to and --test-from/--test-to")
         both = pl.concat([a.select("x", "y"), b.select("x", "y")])
         clip = train.area["geometry"] if train.area else None
         grid = make_grid(both["x"].to_numpy(), both["y"].to_numpy(), cell_size=cell_size, clip=clip)

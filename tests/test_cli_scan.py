@@ -93,3 +93,43 @@ def test_bad_input_gets_one_clear_line(derbyshire):
     assert "larger than the extent" in sara("hotspots", "--cell-size", "500000", "--db", derbyshire).output
     assert "no events match" in sara("hotspots", "--from", "2030-01", "--db", derbyshire).output
     assert "no loaded area" in sara("hotspots", "--area", "E99999999", "--db", derbyshire).output
+
+
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        (["hotspots", "--method", "kde", "--cell-size", "1000", "--category", "Burglary"], "rows"),
+        (["emerging", "--cell-size", "2000", "--category", "Anti-social behaviour"], "rows"),
+        (["times", "--category", "Burglary"], "rows"),  # months only: the month-of-year profile
+        (["repeats", "--of", "location", "--category", "Anti-social behaviour"], "rows"),
+        (["accuracy", "--method", "counts", "--train-from", "2025-01", "--train-to", "2025-06", "--test-from", "2025-07", "--test-to", "2025-12", "--cell-size", "1000"], "rows"),
+    ],
+)
+def test_every_scan_gives_json_with_its_parameters(derbyshire, args, key):
+    result = sara(*args, "--db", derbyshire, "--json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data[key] and "params" in data and "left_out" in data
+
+
+def test_harm_needs_areas_and_ranks_them(derbyshire, tmp_path):
+    result = sara("harm", "--by", "district", "--force", "Derbyshire Constabulary", "--db", derbyshire, "--json", "--geojson", str(tmp_path / "harm.geojson"))
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert len(rows) == 9 and rows[0]["rank"] == 1
+    assert len(json.loads((tmp_path / "harm.geojson").read_text())["features"]) == 9
+    assert "no events are placed in ward areas" in sara("harm", "--by", "ward", "--db", derbyshire).output
+
+
+def test_trends_and_accuracy_from_a_points_file():
+    common = ["--points", CHICAGO, "--x", "0", "--y", "1", "--time", "2", "--no-header", "--crs", "EPSG:26971", "--json"]
+
+    trend = json.loads(sara("trends", "--end", "2016-12", "--months", "6", *common).stdout)
+    accuracy = sara("accuracy", "--method", "counts", "--train-from", "2016-01", "--train-to", "2016-06",
+                    "--test-from", "2016-07", "--test-to", "2016-12", "--cell-size", "500", *common)  # fmt: skip
+
+    dates = [line.split(",")[2] for line in open(CHICAGO).read().split()]
+    assert trend["rows"][0]["current"] == sum(d >= "2016-07" for d in dates)
+    assert accuracy.exit_code == 0, accuracy.output
