@@ -104,6 +104,23 @@ def show_assignment(areas: dict) -> None:
             out.print(info["note"], highlight=False)
 
 
+def run_load(db: str | None, as_json: bool, paths: list[str], suffixes: tuple[str, ...], label: str, load) -> None:
+    """Connects, runs ``load(engine, tick)`` under a progress bar over the files, shows the
+    summary; a database or mapping problem is one line and exit 1."""
+    from sara.intake.files import expand
+    from sara.store.engine import connect
+
+    with database_errors(as_json):
+        engine = connect(db)
+        items, _ = expand(paths, suffixes)
+        try:
+            with progress(label, len(items)) as tick:
+                report = load(engine, tick)
+        except ValueError as exc:
+            fail(str(exc), as_json)
+    show_load(report, as_json)
+
+
 @app.command()
 def init(db: Db = None, as_json: Json = False) -> None:
     """Create the database, or upgrade it to the newest schema."""
@@ -124,16 +141,10 @@ def load_police_uk(
     as_json: Json = False,
 ) -> None:
     """Load data.police.uk street, outcomes and stop-and-search files."""
-    from sara.intake.files import expand
+    from sara.intake.files import SUFFIXES
     from sara.intake.load import load_police_uk as load
-    from sara.store.engine import connect
 
-    with database_errors(as_json):
-        engine = connect(db)
-        items, _ = expand(paths)
-        with progress("loading police.uk", len(items)) as tick:
-            report = load(engine, paths, tick)
-    show_load(report, as_json)
+    run_load(db, as_json, paths, SUFFIXES, "loading police.uk", lambda engine, tick: load(engine, paths, tick))
 
 
 @load_app.command("events")
@@ -144,20 +155,10 @@ def load_events(
     as_json: Json = False,
 ) -> None:
     """Load force or partner exports (CSV, XLSX) described by a mapping."""
-    from sara.intake.files import expand
     from sara.intake.mapped import SUFFIXES
     from sara.intake.mapped import load_events as load
-    from sara.store.engine import connect
 
-    with database_errors(as_json):
-        engine = connect(db)
-        items, _ = expand(paths, SUFFIXES)
-        try:
-            with progress("loading events", len(items)) as tick:
-                report = load(engine, paths, str(mapping), tick)
-        except ValueError as exc:
-            fail(str(exc), as_json)
-    show_load(report, as_json)
+    run_load(db, as_json, paths, SUFFIXES, "loading events", lambda engine, tick: load(engine, paths, str(mapping), tick))
 
 
 @load_app.command("areas")
@@ -173,18 +174,11 @@ def load_areas(
     """Load boundaries and place every event in them (point-in-polygon, or its LSOA code)."""
     from sara.intake.areas import SUFFIXES
     from sara.intake.areas import load_areas as load
-    from sara.intake.files import expand
-    from sara.store.engine import connect
 
-    with database_errors(as_json):
-        engine = connect(db)
-        items, _ = expand(paths, SUFFIXES)
-        try:
-            with progress(f"loading {kind} areas", len(items)) as tick:
-                report = load(engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick)
-        except ValueError as exc:
-            fail(str(exc), as_json)
-    show_load(report, as_json)
+    run_load(
+        db, as_json, paths, SUFFIXES, f"loading {kind} areas",
+        lambda engine, tick: load(engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick),
+    )  # fmt: skip
 
 
 @app.command()

@@ -8,6 +8,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+SUFFIXES = (".csv",)
+
 
 @dataclass(frozen=True)
 class InputFile:
@@ -35,7 +37,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def expand(paths: list[str], suffixes: tuple[str, ...] = (".csv",)) -> tuple[list[InputFile], list[tuple[str, str]]]:
+def expand(paths: list[str], suffixes: tuple[str, ...] = SUFFIXES) -> tuple[list[InputFile], list[tuple[str, str]]]:
     """The files under ``paths`` with one of ``suffixes``, and (path, error) for each path
     that does not exist or cannot be opened."""
     found: list[InputFile] = []
