@@ -202,3 +202,23 @@ class EventArea(Base):
     # 'point' (point-in-polygon) or 'lsoa_code' (no coordinates: placed by its LSOA code)
     method: Mapped[str] = mapped_column(String(10))
     __table_args__ = (Index("ix_event_area_area", "area_id"),)
+
+
+class AssessmentPlan(Base):
+    """An assessment fixed before its post period ends (pre-registration): run later
+    unchanged, the result says whether it followed its plan."""
+
+    __tablename__ = "assessment_plan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    target: Mapped[str] = mapped_column(Text)
+    buffer_m: Mapped[float] = mapped_column(Float)
+    control: Mapped[str] = mapped_column(Text)
+    before_from: Mapped[str] = mapped_column(String(7))
+    before_to: Mapped[str] = mapped_column(String(7))
+    after_from: Mapped[str] = mapped_column(String(7))
+    after_to: Mapped[str] = mapped_column(String(7))
+    categories: Mapped[str | None] = mapped_column(Text)  # JSON list, or null for all
+    harm: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    measure_of_success: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
