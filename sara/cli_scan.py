@@ -496,3 +496,59 @@ def accuracy(
         return result, None, draw
 
     run(as_json, compute, csv, None, png, show_table)
+
+
+@app.command()
+def assess(
+    target: Annotated[str | None, typer.Option("--target", help="The area the response worked on: a loaded area's code, or a GeoJSON file.")] = None,
+    buffer: Annotated[float, typer.Option("--buffer", help="Width in metres of the displacement ring around the target (0: none).")] = 500,
+    control: Annotated[str, typer.Option("--control", help="auto (the most similar areas by pre-period level and trend), or an area code or GeoJSON file.")] = "auto",
+    before: Annotated[str | None, typer.Option("--before", help="Pre period, YYYY-MM:YYYY-MM.")] = None,
+    after: Annotated[str | None, typer.Option("--after", help="Post period, YYYY-MM:YYYY-MM.")] = None,
+    category: Category = None,
+    harm: Annotated[bool, typer.Option("--harm", help="Weight categories by the Cambridge Crime Harm Index too.")] = False,
+    measure: Annotated[str | None, typer.Option("--measure", help="The measure of success, in words, for the plan.")] = None,
+    save_plan: Annotated[str | None, typer.Option("--save-plan", help="Save these settings as a named plan (pre-registration) instead of running.")] = None,
+    plan: Annotated[str | None, typer.Option("--plan", help="Run a saved plan unchanged.")] = None,
+    db: Db = None, as_json: Json = False, png: Png = None,
+) -> None:  # fmt: skip
+    """Assessment: did it work? Target against controls, displacement into the buffer,
+    relative effect, WDD, WDQ, difference-in-differences, warnings and a verdict."""
+    from sara.assess import AssessError
+    from sara.report import assessment
+    from sara.store.engine import connect
+
+    try:
+        with_engine = connect(db)
+        if plan:
+            chosen, info = assessment.load_plan(with_engine, plan)
+        else:
+            if not (target and before and after):
+                raise AssessError("give --target, --before and --after (or --plan NAME)")
+            chosen = assessment.Plan(target, assessment.parse_period(before), assessment.parse_period(after), buffer, control, tuple(category) if category else None, harm, measure)
+            info = None
+        if save_plan:
+            result = assessment.save_plan(with_engine, save_plan, chosen)
+        else:
+            result = assessment.assess(with_engine, chosen, plan_info=info)
+            if png:
+                assessment.draw(result, png)
+    except (AssessError, ScanError, NotFound, DatabaseError) as exc:
+        fail(str(exc), as_json)
+    shown = {k: v for k, v in result.items() if not k.startswith("_")}
+    if as_json:
+        print_json(shown)
+        return
+    if save_plan:
+        out.print(f"saved plan {save_plan!r}" + ("" if result["pre_registered"] else " (after its post period ended: not a pre-registration)"), highlight=False)
+        return
+    out.print(f"[bold]{result['verdict']}[/bold]", highlight=False)
+    out.print(f"outcome: {result['outcome']}", highlight=False)
+    for name in ("target", "buffer", "control"):
+        counts = result[name]
+        if counts:
+            out.print(f"{name}: {counts['before']:,} before, {counts['after']:,} after  ({counts.get('name') or ''})", highlight=False)
+    for warning in result["warnings"]:
+        out.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    if png:
+        out.print(f"picture: {png}", highlight=False)
