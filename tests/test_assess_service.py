@@ -127,3 +127,16 @@ def test_bad_designs_are_refused_with_what_to_change(url, plan, message):
     today = dt.date(2025, 11, 1) if message == "has not ended" else dt.date(2026, 11, 21)
     with pytest.raises((AssessError, LookupError), match=message):
         assess(connect(url), plan, today=today)
+
+
+def test_several_given_controls_and_the_harm_weighted_wdd(url):
+    plan = Plan(TARGET, ("2025-01", "2025-06"), ("2025-07", "2025-12"), buffer_m=0, control=f"{CONTROL}, E01019600", harm=True)
+
+    result = assess(connect(url), plan, today=dt.date(2026, 11, 21))
+
+    assert result["control"]["codes"] == [CONTROL, "E01019600"] and result["buffer"] is None
+    harm = result["wdd_harm"]
+    assert "Anti-social behaviour" in harm["left_out"] and "Anti-social behaviour" not in harm["categories"]
+    assert harm["se"] > 0 and harm["ci95"][0] < harm["estimate"] < harm["ci95"][1]
+    t = result["target"]
+    assert t["change_pct"] == pytest.approx(round(100 * (t["after"] / t["before"] - 1), 1))

@@ -144,8 +144,11 @@ def _shift(month: str, by: int) -> str:
 def _controls(engine: Engine, plan: Plan, target: dict, ring, frame: pl.DataFrame, crs: str, before: list[str], target_pre: list[int]) -> dict:
     """The control areas: given, or chosen among loaded areas by pre-period level and trend."""
     if plan.control != "auto":
-        area = resolve_area(engine, plan.control, crs)
-        return {"codes": [area["code"]], "name": area["name"], "geometry": area["geometry"], "inside": shapely.contains_xy(area["geometry"], frame["x"].to_numpy(), frame["y"].to_numpy()), "match": None}
+        areas = [resolve_area(engine, spec.strip(), crs) for spec in plan.control.split(",") if spec.strip()]
+        geometry = shapely.union_all([a["geometry"] for a in areas])
+        name = areas[0]["name"] if len(areas) == 1 else f"{len(areas)} given areas"
+        inside = shapely.contains_xy(geometry, frame["x"].to_numpy(), frame["y"].to_numpy())
+        return {"codes": [a["code"] for a in areas], "name": name, "geometry": geometry, "inside": inside, "match": None}
     kind = target["kind"] if target["kind"] in AREA_KINDS else next((k for k in ("lsoa", "ward", "district") if queries.areas(engine, k).height), None)
     if kind is None:
         raise AssessError("no areas are loaded to choose controls from: load some (`sara load areas`) or give --control AREA")
@@ -200,10 +203,15 @@ def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_inf
     b = _count(frame, shapely.contains_xy(ring, x, y), before, after) if ring is not None else None
     months = (len(before), len(after))
 
+    def change(counts: Counts) -> dict:
+        """Counts with their % change per month (periods may differ in length)."""
+        rate0, rate1 = counts.before / months[0], counts.after / months[1]
+        return {"before": counts.before, "after": counts.after, "change_pct": round(100 * (rate1 / rate0 - 1), 1) if rate0 else None}
+
     result: dict = {
-        "target": {"name": target["name"], "code": target["code"], "before": t.before, "after": t.after},
-        "buffer": {"metres": plan.buffer_m, "before": b.before, "after": b.after} if b else None,
-        "control": {"name": controls["name"], "codes": controls["codes"], "before": c.before, "after": c.after},
+        "target": {"name": target["name"], "code": target["code"]} | change(t),
+        "buffer": {"metres": plan.buffer_m} | change(b) if b else None,
+        "control": {"name": controls["name"], "codes": controls["codes"]} | change(c),
         "periods": {"before": f"{plan.before[0]}:{plan.before[1]}", "after": f"{plan.after[0]}:{plan.after[1]}", "months": list(months)},
         "categories": list(plan.categories) if plan.categories else "all",
     }
@@ -221,6 +229,8 @@ def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_inf
     except AssessError as exc:
         w = None
         result["wdd"] = {"estimate": None, "se": None, "ci95": None, "reason": str(exc)}
+    if plan.harm:
+        result["wdd_harm"] = _harm_wdd(frame, in_target, controls["inside"], before, after, months)
     q = wdq(t.pair(), b.pair(), c.pair()) if b else None
     result["wdq"] = q.wdq if q else None
     result["displacement"] = {"wdq": q.wdq, "tne": q.tne, "interpretation": q.interpretation, "reason": q.reason} if q else None
@@ -265,6 +275,26 @@ def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_inf
         result["followed_plan"] = None
     result["_geometry"] = {"target": target["geometry"], "buffer": ring, "control": controls["geometry"], "crs": crs}
     return result
+
+
+def _harm_wdd(frame: pl.DataFrame, in_target: np.ndarray, in_control: np.ndarray, before: list[str], after: list[str], months: tuple[int, int]) -> dict:
+    """The harm-weighted WDD (Wheeler and Ratcliffe 2018, ptools::wdd_harm): one (before,
+    after) pair per crime type in target and control, weighted by national Cambridge Crime
+    Harm Index days; types without a weight (ASB) are left out and named."""
+    from sara.scan.harm import harm_weights
+
+    weights = {r["crime_type"]: r["weight"] for r in harm_weights().iter_rows(named=True)}
+    pairs: dict[str, list[list[int]]] = {}
+    for inside, slot in ((in_target, 1), (in_control, 0)):
+        part = frame.filter(pl.Series(inside)).with_columns(after=pl.col("ym").is_in(after)).filter(pl.col("ym").is_in(before + after))
+        for category, is_after, n in part.group_by("category", "after").len().iter_rows():
+            pairs.setdefault(category, [[0, 0], [0, 0]])[slot][int(is_after)] += n
+    used = sorted(c for c in pairs if weights.get(c))
+    left_out = sorted(c for c in pairs if not weights.get(c))
+    if not used:
+        return {"estimate": None, "reason": "no category of these events has a harm weight (ASB has none)", "left_out": left_out}
+    r = wdd([tuple(pairs[c][0]) for c in used], [tuple(pairs[c][1]) for c in used], weights=[weights[c] for c in used], time_weights=months)
+    return {"estimate": r.estimate, "se": r.se, "ci95": list(r.ci95), "categories": used, "weights": [weights[c] for c in used], "left_out": left_out}
 
 
 def _did(frame: pl.DataFrame, in_target: np.ndarray, controls: dict, before: list[str], after: list[str]) -> dict:
