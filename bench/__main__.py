@@ -16,6 +16,10 @@ BENCHMARKS = [intake, areas, kde, gistar, emerging, near_repeat, trends]
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def speed(ratio: float) -> str:
+    return f"{ratio:,.0f}x" if ratio >= 100 else f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2g}x"
+
+
 def main() -> None:
     results = []
     for module in BENCHMARKS:
@@ -34,7 +38,7 @@ def main() -> None:
     for r in results:
         speedup = r["reference_s"] / r["ours_s"]
         peak = f"{r['peak_mb']:.0f}" if r.get("peak_mb") else ""
-        cells = [r["benchmark"], r["input"], f"{r['ours_s']:.2f}", r["reference"], f"{r['reference_s']:.2f}", f"{speedup:,.1f}x" if speedup < 100 else f"{speedup:,.0f}x", peak, r["target"]]
+        cells = [r["benchmark"], r["input"], f"{r['ours_s']:.2f}", r["reference"], f"{r['reference_s']:.2f}", speed(speedup), peak, r["target"]]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")
     Console(width=220).print(table)
