@@ -270,7 +270,7 @@ def serve(
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 
-from sara import cli_scan  # noqa: E402, F401  (registers the scanning commands on ``app``)
+from sara import cli_access, cli_scan  # noqa: E402, F401  (register their commands on ``app``)
 
 
 def main() -> None:

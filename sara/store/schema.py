@@ -222,3 +222,4 @@ class AssessmentPlan(Base):
     harm: Mapped[bool] = mapped_column(Boolean, server_default=false())
     measure_of_success: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+from sara.store import schema_access  # noqa: E402, F401  (registers the access tables on Base)

@@ -1,0 +1,134 @@
+"""The audit trail: hash-chained, append-only, tampering of any entry detected, concurrent
+writers never fork the chain, an organisation's export is complete. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import threading
+
+import pytest
+from sqlalchemy import text
+
+import sara.store.schema_access  # noqa: F401  (registers the access tables)
+from sara.access import audit, users
+from sara.access.audit import Entry
+
+
+@pytest.fixture
+def trail(engine):
+    users.add_organisation(engine, "Police", "police")
+    users.add_organisation(engine, "Council", "council")
+    users.add_user(engine, "pat", "Police", "lead", "long enough password")
+    users.add_user(engine, "cal", "Council", "analyst", "long enough password")
+    pat, cal = users.get_actor(engine, "pat"), users.get_actor(engine, "cal")
+    for i in range(6):
+        audit.append(engine, Entry("read", pat if i % 2 else cal, "person", i, owner_org_id=pat.organisation_id, purpose=f"case {i}", detail={"scope": "full"}))
+    return engine, pat, cal
+
+
+def test_a_fresh_chain_verifies(engine):
+    assert audit.verify(engine) == (True, None, "0 entries intact")
+
+
+def test_entries_are_chained_and_verify(trail):
+    engine, *_ = trail
+    ok, bad, reason = audit.verify(engine)
+    assert ok and bad is None, reason
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT seq, prev_hash, hash FROM audit_event ORDER BY seq")).all()
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert rows[0].prev_hash == audit.GENESIS
+    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:]))
+
+
+@pytest.mark.parametrize(
+    "column, value",
+    [("purpose", "'innocent'"), ("actor_username", "'someone else'"), ("detail", "'{}'"), ("subject_id", "'999'"),
+     ("action", "'change'"), ("owner_org_id", "NULL"), ("prev_hash", "'00'"), ("hash", "'ff'")],
+)  # fmt: skip
+def test_changing_any_field_of_any_entry_is_detected(trail, column, value):
+    engine, *_ = trail
+    n = audit.count(engine)
+    for seq in (1, n // 2, n):
+        with engine.begin() as conn:
+            original = conn.execute(text(f"SELECT {column} FROM audit_event WHERE seq = :s"), {"s": seq}).scalar()
+            conn.execute(text(f"UPDATE audit_event SET {column} = {value} WHERE seq = :s"), {"s": seq})
+        ok, bad, reason = audit.verify(engine)
+        assert not ok and bad == seq, reason
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE audit_event SET {column} = :v WHERE seq = :s"), {"v": original, "s": seq})
+        assert audit.verify(engine)[0]
+
+
+def test_changing_the_time_is_detected(trail):
+    engine, *_ = trail
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_event SET at = :t WHERE seq = 3"), {"t": audit.utcnow()})
+    assert audit.verify(engine)[:2] == (False, 3)
+
+
+def test_deleting_inserting_or_rewriting_entries_is_detected(trail):
+    engine, *_ = trail
+    n = audit.count(engine)
+    with engine.begin() as conn:  # delete the last entry: the head no longer matches
+        conn.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": n})
+    assert audit.verify(engine)[:2] == (False, n)
+    with engine.begin() as conn:  # delete one in the middle
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 2"))
+    assert audit.verify(engine)[:2] == (False, 2)
+
+
+def test_a_rewritten_entry_with_a_recomputed_hash_breaks_the_next_link(trail):
+    engine, *_ = trail
+    with engine.begin() as conn:
+        row = dict(conn.execute(text("SELECT * FROM audit_event WHERE seq = 3")).mappings().one())
+        row["purpose"] = "covered up"
+        conn.execute(text("UPDATE audit_event SET purpose = :p, hash = :h WHERE seq = 3"), {"p": row["purpose"], "h": audit.entry_hash(row)})
+    ok, bad, reason = audit.verify(engine)
+    assert not ok and bad == 4 and "does not follow" in reason
+
+
+def test_concurrent_writers_never_fork_the_chain(trail):
+    engine, pat, _ = trail
+    start = audit.count(engine)
+    errors = []
+
+    def write(k):
+        try:
+            for i in range(8):
+                audit.append(engine, Entry("read", pat, "person", f"{k}-{i}", owner_org_id=pat.organisation_id, purpose="load test"))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert audit.count(engine) == start + 32
+    assert audit.verify(engine)[0]
+
+
+def test_an_organisation_exports_its_own_entries_completely(trail, tmp_path):
+    engine, pat, cal = trail
+    path = tmp_path / "council.csv"
+    n = audit.export(engine, cal.organisation_id, path, actor=cal)
+    rows = list(csv.DictReader(path.open()))
+    assert len(rows) == n
+    # the council's entries: by its users or about its data, nothing else
+    assert rows and all("Council" in (r["actor_organisation"], r["owner_organisation"]) for r in rows)
+    assert sum(r["action"] == "read" for r in rows) == 3
+    assert all(r["actor_username"] != "pat" or r["owner_organisation"] == "Council" for r in rows)
+    assert audit.count(engine, action="export", actor_username="cal") == 1
+    police = tmp_path / "police.csv"
+    audit.export(engine, pat.organisation_id, police, actor=pat)
+    prows = list(csv.DictReader(police.open()))
+    assert sum(r["action"] == "read" for r in prows) == 6  # all reads were of police data
+    assert [int(r["seq"]) for r in prows] == sorted(int(r["seq"]) for r in prows)
+    assert audit.verify(engine)[0]
+
+
+def test_unknown_actions_are_refused(engine):
+    with pytest.raises(ValueError, match="unknown audit action"):
+        audit.append(engine, Entry("peek"))
