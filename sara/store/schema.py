@@ -222,4 +222,8 @@ class AssessmentPlan(Base):
     harm: Mapped[bool] = mapped_column(Boolean, server_default=false())
     measure_of_success: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-from sara.store import schema_access  # noqa: E402, F401  (registers the access tables on Base)
+
+
+# The other issues' tables live in their own modules on the same Base; importing them here
+# registers them, so Alembic and the tests see one schema.
+from sara.store import schema_access, schema_powers, schema_problems  # noqa: E402, F401
