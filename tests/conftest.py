@@ -63,3 +63,20 @@ def shared(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     assert path.exists(), f"{path} is missing: the tests expect ../shared/data beside the checkout"
     return path
+
+
+def loaded_database(directory: Path, boundaries: str) -> str:
+    """A SQLite database with the 12 real Derbyshire months placed in one demo boundary
+    file (e.g. ``derbyshire-districts.geojson.zip``), for module-scoped fixtures."""
+    from sara.intake.areas import load_areas
+    from sara.intake.load import load_police_uk
+    from sara.store.engine import connect, init
+
+    url = f"sqlite:///{directory / 'sara.db'}"
+    init(url)
+    engine = connect(url)
+    kind = "district" if "district" in boundaries else "lsoa" if "lsoa" in boundaries else "ward"
+    load_areas(engine, [str(ROOT / "demo" / boundaries)], kind)
+    load_police_uk(engine, [str(shared("policeuk", "derbyshire-2025"))])
+    engine.dispose()
+    return url

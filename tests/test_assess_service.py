@@ -17,11 +17,9 @@ from typer.testing import CliRunner
 from sara import geo
 from sara.assess import AssessError
 from sara.cli import app
-from sara.intake.areas import load_areas
-from sara.intake.load import load_police_uk
 from sara.report.assessment import Plan, assess, load_plan, save_plan
-from sara.store.engine import connect, init
-from tests.conftest import ROOT, shared
+from sara.store.engine import connect
+from tests.conftest import ROOT, loaded_database, shared
 
 TARGET, CONTROL = "E01019478", "E01019573"  # Bolsover 001A; an LSOA away from it
 ASB = "Anti-social behaviour"
@@ -30,13 +28,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('assess') / 'sara.db'}"
-    init(url)
-    engine = connect(url)
-    load_areas(engine, [str(ROOT / "demo" / "derbyshire-lsoa2011.geojson.zip")], "lsoa")
-    load_police_uk(engine, [str(shared("policeuk", "derbyshire-2025"))])
-    engine.dispose()
-    return url
+    return loaded_database(tmp_path_factory.mktemp("assess"), "derbyshire-lsoa2011.geojson.zip")
 
 
 def lsoa(code: str) -> shapely.Geometry:

@@ -59,7 +59,7 @@ def test_undefined_wdq():
 
 def test_displacement_exceeding_effect():
     text, _ = verdict(target=(120, 79), control=(1000, 950), effect=effect(0.70, 0.58, 0.84), displacement={"wdq": -1.5, "tne": -10})
-    assert "Some displacement into the surrounding buffer (WDQ -1.5: displacement larger than the direct effect; total net effect 10 more events)" in text
+    assert "Some displacement into the surrounding buffer (WDQ -1.5: displacement exceeds the effect; total net effect 10 more events)" in text
 
 
 def test_less_harmful_and_handled_better():

@@ -11,10 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sara.cli import app
-from sara.intake.areas import load_areas
-from sara.intake.load import load_police_uk
-from sara.store.engine import connect
-from tests.conftest import ROOT, shared
+from tests.conftest import loaded_database, shared
 
 runner = CliRunner()
 CHICAGO = str(shared("near-repeat", "chicago_arson.csv"))
@@ -28,15 +25,7 @@ def sara(*args: str):
 @pytest.fixture(scope="module")
 def derbyshire(tmp_path_factory) -> str:
     """A SQLite database with the 12 real Derbyshire months and the district boundaries."""
-    from sara.store.engine import init
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sara.db'}"
-    init(url)
-    engine = connect(url)
-    load_areas(engine, [str(ROOT / "demo" / "derbyshire-districts.geojson.zip")], "district")
-    load_police_uk(engine, [str(shared("policeuk", "derbyshire-2025"))])
-    engine.dispose()
-    return url
+    return loaded_database(tmp_path_factory.mktemp("db"), "derbyshire-districts.geojson.zip")
 
 
 def test_gistar_hotspots_csv_has_one_row_per_cell_with_the_agreed_columns(derbyshire, tmp_path):

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping
 from scipy import stats
 
 from sara.assess.errors import AssessError
+from sara.assess.wdq import interpret
 
 OUTCOMES = ("eliminated", "reduced", "less harmful", "handled better", "no change", "worse")
 MEANINGFUL_BEFORE = 10
@@ -112,19 +113,6 @@ def _change_noun(ratio: float) -> str:
     if ratio > 1:
         return f"a rise of {100 * (ratio - 1):.0f}%"
     return "no change"
-
-
-def _wdq_meaning(wdq: float) -> str:
-    """Guerette (2009), POP Center Tool Guide 10, Appendix C."""
-    if wdq > 1:
-        return "diffusion of benefits larger than the direct effect"
-    if wdq > 0:
-        return "diffusion of benefits"
-    if wdq == 0:
-        return "neither displacement nor diffusion"
-    if wdq >= -1:
-        return "some displacement, but a net benefit remains"
-    return "displacement larger than the direct effect"
 
 
 def _warning_labels(warnings: Iterable) -> list[str]:
@@ -274,7 +262,7 @@ def verdict(*, target, control=None, effect=None, wdd=None, displacement=None, w
         elif outcome not in ("reduced", "eliminated"):
             sentences.append(f"The WDQ ({_fmt(wdq, 1)}) is not read for displacement, since the target did not improve beyond chance{tne_txt}.")
         else:
-            meaning = _get(displacement, "interpretation") or _wdq_meaning(wdq)
+            meaning = _get(displacement, "interpretation") or interpret(wdq)
             lead = "No sign of displacement into" if wdq >= 0 else "Some displacement into"
             sentences.append(f"{lead} {ring} (WDQ {_fmt(wdq, 1)}: {meaning}{tne_txt}).")
 
