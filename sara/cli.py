@@ -39,6 +39,30 @@ def fail(message: str, as_json: bool, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+As = Annotated[str | None, typer.Option("--as", envvar="SARA_USER", help="Act as this user (their role and organisation decide what is allowed).")]
+
+
+def engine_from(db: str | None):
+    from sara.store.engine import connect
+
+    return connect(db)
+
+
+def acting_user(engine, username: str | None, as_json: bool, *, bootstrap: bool = False):
+    """The user named by ``--as``; None only while no user exists and ``bootstrap`` allows
+    it (creating the first administrator). The CLI checks the same permissions as the web."""
+    from sara.access.users import AuthError, acting_as, count_users
+
+    if username is None:
+        if bootstrap and count_users(engine) == 0:
+            return None
+        fail("say who is acting with --as USERNAME (or SARA_USER)", as_json)
+    try:
+        return acting_as(engine, username)
+    except AuthError as exc:
+        fail(str(exc), as_json)
+
+
 @contextmanager
 def database_errors(as_json: bool) -> Iterator[None]:
     try:
@@ -270,7 +294,7 @@ def serve(
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 
-from sara import cli_access, cli_scan  # noqa: E402, F401  (register their commands on ``app``)
+from sara import cli_access, cli_powers, cli_problems, cli_scan  # noqa: E402, F401  (register their commands on ``app``)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli import Db, Json, app, database_errors, fail, out, print_json
+from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
 
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their organisation and role.", no_args_is_help=True)
@@ -24,27 +24,6 @@ app.add_typer(user_app, name="user")
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(audit_app, name="audit")
 
-As = Annotated[str | None, typer.Option("--as", envvar="SARA_USER", help="Act as this user (their role and organisation decide what is allowed).")]
-
-
-def _engine(db):
-    from sara.store.engine import connect
-
-    return connect(db)
-
-
-def _actor(engine, username: str | None, as_json: bool, *, bootstrap: bool = False):
-    """The acting user, or None while no user exists and ``bootstrap`` allows it."""
-    from sara.access.users import AuthError, acting_as, count_users
-
-    if username is None:
-        if bootstrap and count_users(engine) == 0:
-            return None
-        fail("say who is acting with --as USERNAME (or SARA_USER)", as_json)
-    try:
-        return acting_as(engine, username)
-    except AuthError as exc:
-        fail(str(exc), as_json)
 
 
 def _require(actor, action: str, resource: str, owner_org: int | None, as_json: bool) -> None:
@@ -88,8 +67,8 @@ def org_add(
     from sara.access.users import AccessError, add_organisation
 
     with database_errors(as_json):
-        engine = _engine(db)
-        actor = _actor(engine, acting, as_json, bootstrap=True)
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json, bootstrap=True)
         _require(actor, "write", "organisation", None, as_json)
         try:
             result = add_organisation(engine, name, type, actor=actor)
@@ -115,8 +94,8 @@ def user_add(
     from sara.access.users import AccessError, add_user, organisation_id
 
     with database_errors(as_json):
-        engine = _engine(db)
-        actor = _actor(engine, acting, as_json, bootstrap=True)
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json, bootstrap=True)
         if actor is None and role != "administrator":
             fail("the first user must be an administrator (--role administrator)", as_json)
         try:
@@ -147,8 +126,8 @@ def agreement_add(
     start = _when(valid_from, "--from", as_json)
     end = _when(valid_to, "--to", as_json)
     with database_errors(as_json):
-        engine = _engine(db)
-        actor = _actor(engine, acting, as_json)
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
         _require(actor, "write", "agreement", actor.organisation_id, as_json)
         try:
             if actor.organisation_id not in {organisation_id(engine, p) for p in party}:
@@ -166,9 +145,9 @@ def audit_verify(acting: As = None, db: Db = None, as_json: Json = False) -> Non
     from sara.access.audit import verify
 
     with database_errors(as_json):
-        engine = _engine(db)
+        engine = engine_from(db)
         if acting is not None:
-            actor = _actor(engine, acting, as_json)
+            actor = acting_user(engine, acting, as_json)
             _require(actor, "read", "audit", actor.organisation_id, as_json)
         ok, bad, reason = verify(engine)
     data = {"ok": ok, "first_bad_seq": bad, "reason": reason}
@@ -196,8 +175,8 @@ def audit_export(
     from sara.access.users import AccessError, organisation_id
 
     with database_errors(as_json):
-        engine = _engine(db)
-        actor = _actor(engine, acting, as_json)
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
         try:
             oid = organisation_id(engine, org)
             _require(actor, "export", "audit", oid, as_json)

@@ -1,0 +1,612 @@
+"""Problems: the SARA plan a partnership works together (casework-anchors §4, §5.2, §5.3).
+
+States run ``proposed -> scanning -> analysis -> response -> assessment -> closed``, with a
+loop back ``assessment -> analysis`` and ``paused`` from any open state back to the state it
+left. Each move is guarded by the award and College of Policing criteria; the guards are pure
+functions (``guard``, ``missing_for``) returning the missing items, so every refusal names the
+missing step. The service functions check permissions with ``sara.access.permissions.can``
+(the same checks as the web), write every change to the audit trail, and check the problem's
+``version`` on every update (optimistic concurrency): a stale editor is told who changed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from sara.access import audit
+from sara.access.permissions import can
+from sara.access.users import AccessError, Actor
+from sara.store import schema_access as sa_
+from sara.store import schema_problems as sp
+from sara.store.schema import Area, Event, EventArea
+
+STATES = ("proposed", "scanning", "analysis", "response", "assessment", "closed", "paused")
+FLOW = ("proposed", "scanning", "analysis", "response", "assessment", "closed")
+OUTCOMES = ("eliminated", "reduced", "less_harmful", "handled_better", "handed_over")
+ACTION_STATUSES = ("open", "in_progress", "blocked", "done", "cancelled")
+OPEN_ACTION = ("open", "in_progress", "blocked")
+TRIANGLE = ("victim", "offender", "location")
+CONTROLLERS = ("handler", "guardian", "manager")
+# Fields fixed once responses start: the measure of success is set before the first response.
+PRE_REGISTERED = ("measure_of_success", "baseline_value")
+TEXT_FIELDS = ("title", "objective", "statement", "behaviour", "place", "time_pattern", *TRIANGLE, *CONTROLLERS, "hypotheses", "measure_of_success")
+PURPOSE = "problem solving"
+
+
+class ProblemError(AccessError):
+    """A refused problem operation; the message says what is missing or wrong."""
+
+
+class GuardError(ProblemError):
+    """A move refused by its guard or by the order of the states."""
+
+
+class ConflictError(ProblemError):
+    """The problem changed since the caller read it (optimistic concurrency)."""
+
+
+class NotFound(ProblemError):
+    pass
+
+
+# ---------------------------------------------------------------- guards (pure)
+
+
+def _filled(value) -> bool:
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def sources_of(p: Mapping) -> list[str]:
+    s = p.get("data_sources")
+    if isinstance(s, str):
+        s = json.loads(s)
+    return list(s or [])
+
+
+def missing_for(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[str]:
+    """What ``p`` (a problem as a mapping) still needs to enter state ``target``: [] when
+    the guard passes. ``actions`` are the problem's actions (``status`` each)."""
+    miss: list[str] = []
+    if target == "scanning":
+        if not _filled(p.get("area_code")):
+            miss.append("an area (--area CODE of a loaded area)")
+    elif target == "analysis":
+        if not _filled(p.get("statement")):
+            miss.append("a problem statement (--statement)")
+        if not _filled(p.get("behaviour")):
+            miss.append("the specific behaviour (--behaviour)")
+        if not _filled(p.get("place")):
+            miss.append("the place (--place)")
+        if not _filled(p.get("time_pattern")):
+            miss.append("the time it happens (--time)")
+    elif target == "response":
+        n = len(sources_of(p))
+        if n < 2:
+            miss.append(f"at least 2 data sources (--source; {n} given)")
+        for side in TRIANGLE:
+            if not _filled(p.get(side)):
+                miss.append(f"the {side} side of the problem analysis triangle (--{side})")
+        if not any(_filled(p.get(c)) for c in CONTROLLERS):
+            miss.append("at least one controller: handler, guardian or manager (--handler/--guardian/--manager)")
+        if not _filled(p.get("hypotheses")):
+            miss.append("a hypothesis of why it happens (--hypothesis)")
+        if not _filled(p.get("measure_of_success")):
+            miss.append("a measure of success (--measure), set before the first response")
+        if p.get("baseline_value") is None:
+            miss.append("a baseline value for the measure (--baseline), set before the first response")
+    elif target == "assessment":
+        if not any(a.get("status") == "done" for a in actions):
+            miss.append("at least one action done (sara problem action REF --id N --status done)")
+    elif target == "closed":
+        if p.get("outcome") not in OUTCOMES:
+            miss.append(f"an outcome on the impact scale (--outcome {'|'.join(OUTCOMES)})")
+        if _filled(p.get("measure_of_success")) and not _filled(p.get("assessment_result")):
+            miss.append("an assessment of the measure of success (--assessment-plan NAME or --assessment-file PATH)")
+    return miss
+
+
+def guard(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[str]:
+    """Why ``p`` may not move to ``target``: the order of the states first (naming the step
+    to take), then the target's missing items. [] when the move is allowed."""
+    if target not in STATES:
+        return [f"a known state: {', '.join(STATES)} ({target!r} is not one)"]
+    state = p["state"]
+    if state == target:
+        return [f"a different state: the problem is already {state}"]
+    if state == "closed":
+        return ["an open problem: it is closed, and a closed problem does not move"]
+    if state == "paused":
+        back = p.get("paused_from")
+        if target != back:
+            return [f"to resume first: the problem is paused and resumes only to {back}"]
+        return []
+    if target == "paused":
+        return [] if _filled(p.get("pause_reason")) else ["a reason for the pause (--reason)"]
+    if state == "assessment" and target == "analysis":
+        return []  # loop back: objective not met or new information
+    i, j = FLOW.index(state), FLOW.index(target)
+    if j < i:
+        back = " (assessment may loop back to analysis)" if target == "analysis" else ""
+        return [f"a forward move: {state} does not go back to {target}{back}"]
+    if j > i + 1:
+        steps = " then ".join(FLOW[i + 1 : j])
+        return [f"the {steps} step{'s' if j - i > 2 else ''} first: {state} moves next to {FLOW[i + 1]}"]
+    return missing_for(p, target, actions)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) and value else value
+
+
+def _problem_row(conn: Connection, ref: str | int) -> dict:
+    t = sp.Problem.__table__
+    where = t.c.id == ref if isinstance(ref, int) else t.c.reference == str(ref)
+    row = conn.execute(select(t).where(where)).mappings().first()
+    if row is None:
+        raise NotFound(f"no problem {ref!r}: see `sara problem list`")
+    return dict(row)
+
+
+def _actions(conn: Connection, problem_id: int) -> list[dict]:
+    t = sp.ProblemAction.__table__
+    return [dict(r) for r in conn.execute(select(t).where(t.c.problem_id == problem_id).order_by(t.c.id)).mappings()]
+
+
+def _names(conn: Connection) -> tuple[dict[int, str], dict[int, str]]:
+    u, o = sa_.User.__table__, sa_.Organisation.__table__
+    return dict(conn.execute(select(u.c.id, u.c.username)).all()), dict(conn.execute(select(o.c.id, o.c.name)).all())
+
+
+def overdue(action: Mapping, today: dt.date) -> bool:
+    return action["status"] in OPEN_ACTION and action["due"] < today
+
+
+def _action_view(a: Mapping, users, orgs, today: dt.date) -> dict:
+    return {
+        "id": a["id"], "description": a["description"], "owner": users.get(a["owner_user_id"]), "organisation": orgs.get(a["organisation_id"]),
+        "due": a["due"].isoformat(), "status": a["status"], "done_at": a["done_at"].isoformat() if a["done_at"] else None,
+        "overdue": overdue(a, today),
+    }  # fmt: skip
+
+
+def count_events(conn: Connection, query: Mapping | None) -> dict | None:
+    """Re-run a problem's saved event query (categories, area code, months FIRST:LAST) on the
+    events loaded now."""
+    if not query:
+        return None
+    e, ea, ar = Event.__table__, EventArea.__table__, Area.__table__
+    q = select(func.count()).select_from(e)
+    if query.get("area"):
+        q = q.join(ea, ea.c.event_id == e.c.id).join(ar, and_(ar.c.id == ea.c.area_id, ar.c.code == query["area"]))
+    if query.get("categories"):
+        q = q.where(e.c.category.in_(list(query["categories"])))
+    months = query.get("months")
+    if months:
+        first, last = months.split(":") if ":" in months else (months, months)
+        q = q.where(e.c.month >= dt.date.fromisoformat(first + "-01"), e.c.month <= dt.date.fromisoformat(last + "-01"))
+    return {"query": dict(query), "events": conn.execute(q).scalar_one()}
+
+
+PUBLIC_HIDDEN = ("victim", "offender", "location", *CONTROLLERS, "hypotheses", "notes", "owner")
+
+
+def _view(conn: Connection, p: dict, actor: Actor | None, today: dt.date, *, detail: bool) -> dict:
+    users, orgs = _names(conn)
+    acts = _actions(conn, p["id"])
+    out = {
+        "id": p["id"], "reference": p["reference"], "title": p["title"], "state": p["state"], "paused_from": p["paused_from"],
+        "organisation": orgs.get(p["organisation_id"]), "owner": users.get(p["owner_user_id"]), "area": p["area_code"],
+        "version": p["version"], "updated_at": p["updated_at"].isoformat(), "outcome": p["outcome"],
+        "actions": len(acts), "overdue_actions": [_action_view(a, users, orgs, today) for a in acts if overdue(a, today)],
+        "next": _next_step(p, acts),
+    }  # fmt: skip
+    if detail:
+        pt, nt, tt = sp.ProblemPartner.__table__, sp.ProblemNote.__table__, sp.ProblemTransition.__table__
+        out |= {k: p[k] for k in ("objective", "statement", "behaviour", "place", "time_pattern", *TRIANGLE, *CONTROLLERS, "hypotheses",
+                                  "measure_of_success", "baseline_value", "assessment_plan", "pause_reason")}  # fmt: skip
+        out["data_sources"] = sources_of(p)
+        out["baseline_set_at"] = p["baseline_set_at"].isoformat() if p["baseline_set_at"] else None
+        out["assessment"] = _json(p["assessment_result"])
+        out["event_query"] = _json(p["event_query"])
+        out["events_now"] = count_events(conn, out["event_query"])
+        out["partners"] = [{"organisation": orgs.get(r.organisation_id), "role": r.role}
+                           for r in conn.execute(select(pt).where(pt.c.problem_id == p["id"]).order_by(pt.c.id))]  # fmt: skip
+        out["action_list"] = [_action_view(a, users, orgs, today) for a in acts]
+        out["notes"] = [{"id": r.id, "text": r.text, "author": users.get(r.author_user_id), "at": r.at.isoformat(), "attachment": r.attachment_path,
+                         "sha256": r.attachment_sha256} for r in conn.execute(select(nt).where(nt.c.problem_id == p["id"]).order_by(nt.c.id))]  # fmt: skip
+        out["transitions"] = [{"from": r.from_state, "to": r.to_state, "by": users.get(r.by_user_id), "at": r.at.isoformat(), "reason": r.reason}
+                              for r in conn.execute(select(tt).where(tt.c.problem_id == p["id"]).order_by(tt.c.id))]  # fmt: skip
+    if actor is not None and actor.role == "public_viewer":  # "you said, we did": no personal data, no names
+        for k in PUBLIC_HIDDEN:
+            out.pop(k, None)
+        for a in out.get("action_list", []) + out["overdue_actions"]:
+            a.pop("owner", None)
+        for t in out.get("transitions", []):
+            t.pop("by", None)
+    return out
+
+
+def _next_step(p: Mapping, acts: list[Mapping]) -> dict | None:
+    if p["state"] in ("closed", "paused"):
+        return None
+    nxt = FLOW[FLOW.index(p["state"]) + 1]
+    return {"state": nxt, "missing": missing_for(p, nxt, acts)}
+
+
+def _read(engine: Engine, actor: Actor, ref: str | int) -> dict:
+    with engine.connect() as conn:
+        p = _problem_row(conn, ref)
+    d = can(actor, "read", "problem", p["organisation_id"])
+    if not d:
+        raise ProblemError(f"not allowed: {d.reason}")
+    return p
+
+
+def show(engine: Engine, actor: Actor, ref: str | int, *, today: dt.date | None = None) -> dict:
+    """Everything about a problem the actor may read, with its saved event query re-run,
+    its overdue actions and the next step with what it still needs."""
+    p = _read(engine, actor, ref)
+    with engine.connect() as conn:
+        return _view(conn, p, actor, today or dt.date.today(), detail=True)
+
+
+def list_problems(engine: Engine, actor: Actor, *, state: str | None = None, organisation: str | None = None, overdue_only: bool = False,
+                  today: dt.date | None = None) -> list[dict]:  # fmt: skip
+    """The problems the actor may read (optionally of one state or organisation, or only
+    those with overdue actions), with their overdue actions."""
+    if state is not None and state not in STATES:
+        raise ProblemError(f"unknown state {state!r}: choose one of {', '.join(STATES)}")
+    t = sp.Problem.__table__
+    q = select(t).order_by(t.c.id)
+    if state:
+        q = q.where(t.c.state == state)
+    today = today or dt.date.today()
+    with engine.connect() as conn:
+        if organisation:
+            oid = _org_id(conn, organisation)
+            q = q.where(t.c.organisation_id == oid)
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+        out = [_view(conn, p, actor, today, detail=False) for p in rows if can(actor, "read", "problem", p["organisation_id"])]
+    return [p for p in out if p["overdue_actions"]] if overdue_only else out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _org_id(conn: Connection, name: str) -> int:
+    o = sa_.Organisation.__table__
+    oid = conn.execute(select(o.c.id).where(o.c.name == name)).scalar()
+    if oid is None:
+        raise ProblemError(f"no organisation called {name!r}: add it with `sara org add`")
+    return oid
+
+
+def _user(conn: Connection, username: str) -> dict:
+    u = sa_.User.__table__
+    r = conn.execute(select(u.c.id, u.c.username, u.c.organisation_id, u.c.active).where(u.c.username == username)).mappings().first()
+    if r is None or not r["active"]:
+        raise ProblemError(f"no active user called {username!r}: add them with `sara user add`")
+    return dict(r)
+
+
+def _require_write(actor: Actor, resource: str, owner_org: int) -> None:
+    d = can(actor, "write", resource, owner_org)
+    if not d:
+        raise ProblemError(f"not allowed: {d.reason}")
+
+
+def _check_area(conn: Connection, code: str | None) -> None:
+    if code is None:
+        return
+    ar = Area.__table__
+    if conn.execute(select(ar.c.id).where(ar.c.code == code)).first() is None:
+        raise ProblemError(f"no loaded area has code {code!r}: load it with `sara load areas` or use the code of a loaded LSOA, ward or district")
+
+
+def _event_query(categories: list[str] | None, area: str | None, months: str | None) -> dict | None:
+    if not (categories or area or months):
+        return None
+    if months:
+        parts = months.split(":")
+        try:
+            for m in parts:
+                dt.date.fromisoformat(m + "-01")
+        except ValueError:
+            raise ProblemError(f"months {months!r} is not FIRST:LAST as YYYY-MM:YYYY-MM") from None
+    return {"categories": sorted(categories) if categories else None, "area": area, "months": months}
+
+
+def _audit(conn: Connection, action: str, actor: Actor, subject: str, ref: str, owner_org: int, detail: dict) -> None:
+    audit.record(conn, [audit.Entry(action, actor, subject, ref, owner_org_id=owner_org, purpose=PURPOSE, detail=detail)])
+
+
+def create(engine: Engine, actor: Actor, title: str, *, owner: str | None = None, area: str | None = None, statement: str | None = None,
+           behaviour: str | None = None, place: str | None = None, time_pattern: str | None = None, objective: str | None = None,
+           categories: list[str] | None = None, months: str | None = None, now: dt.datetime | None = None) -> dict:  # fmt: skip
+    """A new problem in state ``proposed``, owned by the actor's organisation (the owner user,
+    default the actor, must belong to it). Reference ``PRB-YYYY-NNNN``."""
+    _require_write(actor, "problem", actor.organisation_id)
+    if not title or not title.strip():
+        raise ProblemError("a problem needs a title")
+    now = now or audit.utcnow()
+    with engine.connect() as conn:
+        owner_row = _user(conn, owner) if owner else {"id": actor.id, "organisation_id": actor.organisation_id}
+        if owner_row["organisation_id"] != actor.organisation_id:
+            raise ProblemError(f"the owner {owner!r} is not in {actor.organisation}: a problem is owned by a user of the owning organisation")
+        _check_area(conn, area)
+    query = _event_query(categories, area, months)
+    t = sp.Problem.__table__
+    values = dict(title=title.strip(), objective=objective, statement=statement, behaviour=behaviour, place=place, time_pattern=time_pattern,
+                  owner_user_id=owner_row["id"], organisation_id=actor.organisation_id, area_code=area,
+                  event_query=json.dumps(query) if query else None, state="proposed", version=1, created_at=now, updated_at=now, updated_by=actor.id)  # fmt: skip
+    for attempt in range(5):  # two creates racing for the year's next number on PostgreSQL: the loser retries
+        try:
+            with engine.begin() as conn:
+                pid = conn.execute(t.insert().values(reference=f"new-{now.timestamp()}-{actor.id}-{attempt}", **values).returning(t.c.id)).scalar_one()
+                prefix = f"PRB-{now.year}-"
+                n = conn.execute(select(func.count()).select_from(t).where(t.c.reference.like(prefix + "%"))).scalar_one() + 1
+                ref = f"{prefix}{n:04d}"
+                conn.execute(t.update().where(t.c.id == pid).values(reference=ref))
+                tt = sp.ProblemTransition.__table__
+                conn.execute(tt.insert().values(problem_id=pid, from_state=None, to_state="proposed", by_user_id=actor.id, at=now, reason="created"))
+                _audit(conn, "create", actor, "problem", ref, actor.organisation_id, {"title": values["title"], "area": area})
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    return show(engine, actor, ref, today=now.date())
+
+
+def _apply(engine: Engine, actor: Actor, p: dict, values: dict, expect_version: int | None, audit_detail: dict, *, now: dt.datetime,
+           transition: dict | None = None) -> None:  # fmt: skip
+    """Write ``values`` to problem ``p`` if its version is still the one read (or
+    ``expect_version``), bump the version, record the transition and the audit entry."""
+    version = p["version"] if expect_version is None else expect_version
+    t = sp.Problem.__table__
+    with engine.begin() as conn:
+        n = conn.execute(
+            t.update().where(t.c.id == p["id"], t.c.version == version).values(**values, version=version + 1, updated_at=now, updated_by=actor.id)
+        ).rowcount
+        if n == 0:
+            cur = _problem_row(conn, p["id"])
+            users, _ = _names(conn)
+            raise ConflictError(
+                f"problem {p['reference']} was changed by {users.get(cur['updated_by'], 'someone')} at {cur['updated_at']:%Y-%m-%d %H:%M:%S} UTC "
+                f"since you read it (you read version {version}, it is now version {cur['version']}): nothing was saved; "
+                "show it again and re-apply your change"
+            )
+        if transition:
+            conn.execute(sp.ProblemTransition.__table__.insert().values(problem_id=p["id"], by_user_id=actor.id, at=now, **transition))
+        _audit(conn, "change", actor, "problem", p["reference"], p["organisation_id"], audit_detail | {"version": version + 1})
+
+
+def update(engine: Engine, actor: Actor, ref: str | int, *, expect_version: int | None = None, sources: list[str] | None = None,
+           area: str | None = None, categories: list[str] | None = None, months: str | None = None, baseline: float | None = None,
+           now: dt.datetime | None = None, **fields) -> dict:  # fmt: skip
+    """Change a problem's fields (``TEXT_FIELDS``; ``sources`` are added to its data
+    sources). Only the owning organisation writes. The measure of success and its baseline
+    are fixed once responses start."""
+    now = now or audit.utcnow()
+    unknown = set(fields) - set(TEXT_FIELDS)
+    if unknown:
+        raise ProblemError(f"unknown problem field(s): {', '.join(sorted(unknown))}")
+    p = _read(engine, actor, ref)
+    _require_write(actor, "problem", p["organisation_id"])
+    if p["state"] == "closed":
+        raise ProblemError(f"problem {p['reference']} is closed: it is not changed any more")
+    values = {k: v for k, v in fields.items() if v is not None}
+    if baseline is not None:
+        values["baseline_value"] = baseline
+    fixed = [k for k in PRE_REGISTERED if k in values and values[k] != p[k]]
+    started = p["state"] in ("response", "assessment") or p["paused_from"] in ("response", "assessment")
+    if fixed and started:
+        raise ProblemError(f"the measure of success and its baseline were fixed when responses started ({p['baseline_set_at']:%Y-%m-%d}): "
+                           f"{', '.join(fixed)} cannot change now")  # fmt: skip
+    if fixed:
+        values["baseline_set_at"] = now
+    if sources:
+        have = sources_of(p)
+        values["data_sources"] = json.dumps(have + [s for s in sources if s not in have])
+    if area is not None or categories or months:
+        with engine.connect() as conn:
+            _check_area(conn, area)
+        old = _json(p["event_query"]) or {}
+        query = _event_query(categories or old.get("categories"), area or old.get("area") or p["area_code"], months or old.get("months"))
+        values["event_query"] = json.dumps(query)
+        if area is not None:
+            values["area_code"] = area
+    if not values:
+        raise ProblemError("nothing to change: give at least one field")
+    _apply(engine, actor, p, values, expect_version, {"fields": sorted(values)}, now=now)
+    return show(engine, actor, p["reference"], today=now.date())
+
+
+def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: str | None = None, outcome: str | None = None,
+         assessment: dict | None = None, assessment_plan: str | None = None, expect_version: int | None = None,
+         now: dt.datetime | None = None, today: dt.date | None = None) -> dict:  # fmt: skip
+    """Move a problem to ``target`` if the order of the states and the target's guard allow
+    (``GuardError`` naming what is missing otherwise). Closing takes ``outcome`` and an
+    assessment: a result dict (``sara assess --json`` output) or the name of a saved
+    assessment plan, run now with ``sara.report.assessment.assess``."""
+    now = now or audit.utcnow()
+    p = _read(engine, actor, ref)
+    _require_write(actor, "problem", p["organisation_id"])
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ProblemError(f"unknown outcome {outcome!r}: choose one of {', '.join(OUTCOMES)}")
+    values: dict = {}
+    if target == "paused" and reason:
+        values["pause_reason"] = reason
+    if target == "closed":
+        if outcome:
+            values["outcome"] = outcome
+        if assessment_plan and assessment is None:
+            assessment = run_assessment(engine, assessment_plan, today=today)
+        if assessment is not None:
+            values["assessment_result"] = json.dumps(_assessment_summary(assessment, assessment_plan), default=str)
+            if assessment_plan:
+                values["assessment_plan"] = assessment_plan
+    with engine.connect() as conn:
+        acts = _actions(conn, p["id"])
+    missing = guard(p | values, target, acts)
+    if missing:
+        raise GuardError(f"cannot move {p['reference']} from {p['state']} to {target}: needs {'; '.join(missing)}")
+    if target == "paused":
+        values |= {"state": "paused", "paused_from": p["state"]}
+    elif p["state"] == "paused":
+        values |= {"state": target, "paused_from": None, "pause_reason": None}
+    else:
+        values["state"] = target
+    _apply(engine, actor, p, values, expect_version, {"from": p["state"], "to": target, "reason": reason, "outcome": outcome}, now=now,
+           transition={"from_state": p["state"], "to_state": target, "reason": reason})  # fmt: skip
+    return show(engine, actor, p["reference"], today=(today or now.date()))
+
+
+def run_assessment(engine: Engine, plan_name: str, *, today: dt.date | None = None) -> dict:
+    """Run the saved assessment plan ``plan_name`` (``sara.report.assessment``)."""
+    from sara.assess import AssessError
+    from sara.report.assessment import assess, load_plan
+
+    try:
+        plan, info = load_plan(engine, plan_name)
+        result = assess(engine, plan, today=today, plan_info=info)
+    except AssessError as exc:
+        raise ProblemError(f"the assessment plan {plan_name!r} could not run: {exc}") from None
+    result.pop("_geometry", None)
+    return result
+
+
+def _assessment_summary(result: dict, plan_name: str | None) -> dict:
+    if not isinstance(result, dict) or not (result.get("verdict") or result.get("outcome")):
+        raise ProblemError("the assessment has no verdict: give the JSON of `sara assess --json` (with 'verdict' and 'outcome')")
+    keep = ("verdict", "outcome", "target", "control", "periods", "relative_effect", "wdd", "wdq", "warnings", "plan", "followed_plan")
+    return {k: result[k] for k in keep if k in result} | {"plan_name": plan_name}
+
+
+def add_partner(engine: Engine, actor: Actor, ref: str | int, organisation: str, role: str, *, now: dt.datetime | None = None) -> dict:
+    """List ``organisation`` as a partner of the problem with its ``role`` (again: the role changes)."""
+    now = now or audit.utcnow()
+    if not role or not role.strip():
+        raise ProblemError("a partner needs a role (--role), e.g. 'tenancy enforcement'")
+    p = _read(engine, actor, ref)
+    _require_write(actor, "problem", p["organisation_id"])
+    pt = sp.ProblemPartner.__table__
+    with engine.connect() as conn:
+        oid = _org_id(conn, organisation)
+    with engine.begin() as conn:
+        n = conn.execute(pt.update().where(pt.c.problem_id == p["id"], pt.c.organisation_id == oid).values(role=role)).rowcount
+        if not n:
+            conn.execute(pt.insert().values(problem_id=p["id"], organisation_id=oid, role=role))
+        _audit(conn, "change", actor, "problem", p["reference"], p["organisation_id"], {"partner": organisation, "role": role})
+    return show(engine, actor, p["reference"], today=now.date())
+
+
+def _partner_orgs(conn: Connection, p: dict) -> set[int]:
+    pt = sp.ProblemPartner.__table__
+    return {p["organisation_id"], *conn.execute(select(pt.c.organisation_id).where(pt.c.problem_id == p["id"])).scalars()}
+
+
+def add_action(engine: Engine, actor: Actor, ref: str | int, description: str, *, owner: str, due: dt.date, organisation: str | None = None,
+               now: dt.datetime | None = None, today: dt.date | None = None) -> dict:  # fmt: skip
+    """Add an action to a problem: owned by user ``owner`` of ``organisation`` (default the
+    owner's), which must be the owning organisation or a listed partner; written only by that
+    organisation; the due date must not be in the past."""
+    now = now or audit.utcnow()
+    today = today or now.date()
+    if not description or not description.strip():
+        raise ProblemError("an action needs a description")
+    p = _read(engine, actor, ref)
+    if p["state"] in ("closed",):
+        raise ProblemError(f"problem {p['reference']} is closed: no new actions")
+    with engine.connect() as conn:
+        u = _user(conn, owner)
+        oid = _org_id(conn, organisation) if organisation else u["organisation_id"]
+        partners = _partner_orgs(conn, p)
+        _, orgs = _names(conn)
+    if u["organisation_id"] != oid:
+        raise ProblemError(f"{owner!r} is not in {orgs.get(oid)}: an action's owner belongs to its organisation")
+    if oid not in partners:
+        raise ProblemError(f"{orgs.get(oid)} is not working this problem: add it first with `sara problem partner {p['reference']} ORG --role ROLE`")
+    _require_write(actor, "action", oid)
+    if due < today:
+        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()}): give a date from today on")
+    t = sp.ProblemAction.__table__
+    with engine.begin() as conn:
+        aid = conn.execute(t.insert().values(problem_id=p["id"], owner_user_id=u["id"], organisation_id=oid, description=description.strip(), due=due,
+                                             status="open", created_at=now).returning(t.c.id)).scalar_one()  # fmt: skip
+        _audit(
+            conn, "create", actor, "action", aid, oid, {"problem": p["reference"], "description": description.strip(), "due": due.isoformat(), "owner": owner}
+        )
+    return _one_action(engine, aid, today)
+
+
+def set_action(engine: Engine, actor: Actor, action_id: int, status: str, *, due: dt.date | None = None, now: dt.datetime | None = None,
+               today: dt.date | None = None) -> dict:  # fmt: skip
+    """Change an action's status (and optionally its due date); only its organisation writes it."""
+    now = now or audit.utcnow()
+    today = today or now.date()
+    if status not in ACTION_STATUSES:
+        raise ProblemError(f"unknown action status {status!r}: choose one of {', '.join(ACTION_STATUSES)}")
+    t = sp.ProblemAction.__table__
+    with engine.connect() as conn:
+        a = conn.execute(select(t).where(t.c.id == action_id)).mappings().first()
+        if a is None:
+            raise ProblemError(f"no action {action_id}: see `sara problem show REF`")
+        p = _problem_row(conn, a["problem_id"])
+    _require_write(actor, "action", a["organisation_id"])
+    if a["status"] in ("done", "cancelled") and status != a["status"]:
+        raise ProblemError(f"action {action_id} is {a['status']}: it does not change any more (add a new action)")
+    if due is not None and due < today:
+        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()}): give a date from today on")
+    values = {"status": status, "done_at": now if status == "done" else None}
+    if due is not None:
+        values["due"] = due
+    with engine.begin() as conn:
+        conn.execute(t.update().where(t.c.id == action_id).values(**values))
+        _audit(conn, "change", actor, "action", action_id, a["organisation_id"], {"problem": p["reference"], "status": status, "due": due})
+    return _one_action(engine, action_id, today)
+
+
+def _one_action(engine: Engine, action_id: int, today: dt.date) -> dict:
+    t = sp.ProblemAction.__table__
+    with engine.connect() as conn:
+        a = conn.execute(select(t).where(t.c.id == action_id)).mappings().one()
+        users, orgs = _names(conn)
+        ref = conn.execute(select(sp.Problem.reference).where(sp.Problem.id == a["problem_id"])).scalar_one()
+    return _action_view(a, users, orgs, today) | {"problem": ref}
+
+
+def add_note(engine: Engine, actor: Actor, ref: str | int, text: str, *, attachment: str | Path | None = None, now: dt.datetime | None = None) -> dict:
+    """Add a note (and optionally a file, kept by path and SHA-256) to a problem: by the
+    owning organisation, or by a partner organisation's user who may write its actions."""
+    now = now or audit.utcnow()
+    if not text or not text.strip():
+        raise ProblemError("a note needs some text")
+    p = _read(engine, actor, ref)
+    with engine.connect() as conn:
+        partners = _partner_orgs(conn, p)
+    if not (
+        can(actor, "write", "problem", p["organisation_id"]) or (actor.organisation_id in partners and can(actor, "write", "action", actor.organisation_id))
+    ):
+        raise ProblemError(f"not allowed: a {actor.role} of {actor.organisation} may not add notes to {p['reference']}")
+    path = sha = None
+    if attachment is not None:
+        f = Path(attachment)
+        if not f.is_file():
+            raise ProblemError(f"no file at {f}: give the path of the file to attach")
+        path, sha = str(f.resolve()), hashlib.sha256(f.read_bytes()).hexdigest()
+    t = sp.ProblemNote.__table__
+    with engine.begin() as conn:
+        nid = conn.execute(t.insert().values(problem_id=p["id"], text=text.strip(), author_user_id=actor.id, at=now, attachment_path=path,
+                                             attachment_sha256=sha).returning(t.c.id)).scalar_one()  # fmt: skip
+        _audit(conn, "change", actor, "problem", p["reference"], p["organisation_id"], {"note": nid, "attachment_sha256": sha})
+    return {"id": nid, "problem": p["reference"], "text": text.strip(), "attachment": path, "sha256": sha, "at": now.isoformat()}

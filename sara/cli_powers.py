@@ -1,0 +1,232 @@
+"""ASB powers commands: `sara power issue|step|breach|deadlines|table`.
+
+Each acts as the user named by ``--as`` (or ``SARA_USER``): interventions are personal data,
+written only by the owning organisation and read by others through sharing-agreement scopes
+(``sara.access.permissions``). A step the law does not allow is refused with what is missing.
+Times without a zone are UK local time (Europe/London).
+"""
+
+from __future__ import annotations
+
+import csv as csv_module
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+
+power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
+                        no_args_is_help=True)  # fmt: skip
+app.add_typer(power_app, name="power")
+
+At = Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UK time unless a zone is given; default now).")]
+Rank = Annotated[str | None, typer.Option("--rank", help="Rank or role of who authorised it: constable, inspector, superintendent, local_authority, court, ...")]
+Due = Annotated[str | None, typer.Option("--due", help="The end date/time the step sets (a notice's end, the time given in a warning).")]
+Amount = Annotated[int | None, typer.Option("--amount", help="Fixed penalty amount in whole pounds.")]
+Fact = Annotated[list[str] | None, typer.Option("--fact", help="A fact recorded as done, e.g. appropriate_bodies_informed, occupiers_informed (repeat).")]
+
+
+def _time(value: str | None, what: str, as_json: bool, *, default_now: bool = True) -> dt.datetime | None:
+    from sara.casework.clock import LONDON
+
+    if value is None:
+        return dt.datetime.now(LONDON) if default_now else None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM", as_json)
+    return t.replace(tzinfo=LONDON) if t.tzinfo is None else t
+
+
+def _date(value: str | None, what: str, as_json: bool) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
+
+
+def _run(as_json: bool, fn):
+    """Call a service; refusals, permission and input errors become one-line failures."""
+    from sara.access.users import AccessError
+    from sara.casework.powers import Refused
+
+    try:
+        return fn()
+    except Refused as exc:
+        fail(f"refused: {exc}", as_json)
+    except (AccessError, ValueError) as exc:
+        fail(str(exc), as_json)
+
+
+def _show_case(case: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(case)
+        return
+    last = case["steps"][-1] if case["steps"] else {}
+    out.print(f"{case['reference']}: {case['power']} (rules {case['rule_version']}) now '{case['status']}' after {last.get('step')} at {last.get('at')}",
+              highlight=False)  # fmt: skip
+
+
+@power_app.command("issue")
+def power_issue(
+    power: Annotated[str, typer.Option("--power", help="cpw, cpn, pspo, dispersal, closure, injunction, cbo, abc (or a rules-table power).")],
+    subject: Annotated[str, typer.Option("--subject", help="The subject's reference (pseudonymous-safe: a case or person reference, not a name).")],
+    kind: Annotated[str, typer.Option("--kind", help="person, body, premises or area.")] = "person",
+    dob: Annotated[str | None, typer.Option("--dob", help="The subject's date of birth (YYYY-MM-DD), for the minimum-age checks.")] = None,
+    at: At = None,
+    rank: Rank = None,
+    first_step: Annotated[str | None, typer.Option("--step", help="The first step, when not the power's usual one.")] = None,
+    due: Due = None,
+    amount: Amount = None,
+    fact: Fact = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="The problem this intervention serves (its reference).")] = None,
+    acting: As = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Open an intervention and take its first step (a CPW, a closure notice, an injunction application, ...)."""
+    from sara.casework import interventions as iv
+
+    when = _time(at, "--at", as_json)
+    birth = _date(dob, "--dob", as_json)
+    until = _time(due, "--due", as_json, default_now=False)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        case = _run(as_json, lambda: iv.issue(engine, actor, power, when, subject_ref=subject, subject_kind=kind, subject_dob=birth, by_rank=rank,
+                                              step=first_step, due=until, amount_gbp=amount, facts=fact or (), problem_ref=problem))  # fmt: skip
+    _show_case(case, as_json)
+
+
+@power_app.command("step")
+def power_step(
+    reference: Annotated[str, typer.Argument(help="The intervention, e.g. INT-2026-0001.")],
+    step: Annotated[str, typer.Option("--step", help="The step: cpn, fpn, appeal, make_order, extend_notice, ... (the power's rules table).")],
+    at: At = None,
+    rank: Rank = None,
+    due: Due = None,
+    amount: Amount = None,
+    fact: Fact = None,
+    acting: As = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Take the next legal step on an intervention, checked by the rules of its own version."""
+    from sara.casework import interventions as iv
+
+    when = _time(at, "--at", as_json)
+    until = _time(due, "--due", as_json, default_now=False)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        case = _run(as_json, lambda: iv.step(engine, actor, reference, step, when, rank, due=until, amount_gbp=amount, facts=fact or ()))
+    _show_case(case, as_json)
+
+
+@power_app.command("breach")
+def power_breach(
+    reference: Annotated[str, typer.Argument(help="The intervention, e.g. INT-2026-0001.")],
+    response: Annotated[str, typer.Option("--response", help="warning, fpn, prosecution, committal, yot_referral, remedial_action, remedial_order, "
+                                                             "forfeiture_order or seizure_warrant.")],  # fmt: skip
+    at: At = None,
+    rank: Rank = None,
+    amount: Amount = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
+    court: Annotated[str | None, typer.Option("--court-ref", help="The court's case reference.")] = None,
+    acting: As = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Record a breach of an intervention and the response to it."""
+    from sara.casework import interventions as iv
+
+    when = _time(at, "--at", as_json)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        case = _run(as_json, lambda: iv.breach(engine, actor, reference, when, response, by_rank=rank, outcome=outcome, court_reference=court,
+                                               amount_gbp=amount))  # fmt: skip
+    _show_case(case, as_json)
+
+
+@power_app.command("deadlines")
+def power_deadlines(
+    mine: Annotated[bool, typer.Option("--mine", help="Only the acting user's interventions.")] = False,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this user's interventions.")] = None,
+    within: Annotated[int, typer.Option("--within", help="Days ahead to look.")] = 14,
+    at: At = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="Why the cases are read (audited).")] = "deadline list",
+    acting: As = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Upcoming and missed legal deadlines, earliest first."""
+    from rich.table import Table
+
+    from sara.casework import interventions as iv
+
+    when = _time(at, "--at", as_json)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        rows = _run(as_json, lambda: iv.deadlines(engine, actor, when, owner=actor.username if mine else owner, within=dt.timedelta(days=within),
+                                                  purpose=purpose))  # fmt: skip
+    if as_json:
+        print_json({"at": when.isoformat(), "within_days": within, "owner": actor.username if mine else owner, "deadlines": rows})
+        return
+    table = Table("due", "reference", "power", "owner", "deadline", "missed", title=f"Deadlines to {(when + dt.timedelta(days=within)):%d %b %Y}")
+    for r in rows:
+        table.add_row(r["due"][:16].replace("T", " "), r["reference"], r["power"] or "", r["owner"] or "", r["label"],
+                      "[red]MISSED[/red]" if r["missed"] else "")  # fmt: skip
+    out.print(table)
+
+
+@power_app.command("table")
+def power_table(
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD), e.g. 2020-04-01.")],
+    end: Annotated[str, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD), e.g. 2021-03-31.")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the table to this CSV file ('-' for stdout).")] = None,
+    acting: As = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Powers used, granted and breached in a period, in the shape of a PCC scrutiny report (counts only)."""
+    from rich.table import Table
+
+    from sara.casework import interventions as iv
+
+    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        acting_user(engine, acting, as_json)
+        frame = _run(as_json, lambda: iv.yearly_table(engine, first, last))
+    rows = frame.to_dicts()
+    if csv is not None:
+        fh = sys.stdout if str(csv) == "-" else open(csv, "w", newline="", encoding="utf-8")
+        try:
+            w = csv_module.DictWriter(fh, fieldnames=list(iv.COLUMNS))
+            w.writeheader()
+            w.writerows(rows)
+        finally:
+            if fh is not sys.stdout:
+                fh.close()
+        if str(csv) == "-":
+            return
+    if as_json:
+        print_json({"from": first.isoformat(), "to": last.isoformat(), "rows": rows})
+    elif csv is None:
+        table = Table("measure", "count", title=f"ASB powers used {first:%d %b %Y} to {last:%d %b %Y}")
+        section = None
+        for r in rows:
+            if r["section"] != section:
+                section = r["section"]
+                table.add_row(f"[bold]{section}", "")
+            table.add_row(r["measure"], str(r["count"]))
+        out.print(table)
+    else:
+        out.print(f"wrote {len(rows)} rows to {csv}", highlight=False)
