@@ -226,4 +226,4 @@ class AssessmentPlan(Base):
 
 # The other issues' tables live in their own modules on the same Base; importing them here
 # registers them, so Alembic and the tests see one schema.
-from sara.store import schema_access, schema_powers, schema_problems  # noqa: E402, F401
+from sara.store import schema_access, schema_patrols, schema_people, schema_powers, schema_problems  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Placeholder: the patrols commands (filled in by its module's author)."""

@@ -1,0 +1,1 @@
+"""Placeholder: the people commands (filled in by its module's author)."""

@@ -1,0 +1,1 @@
+"""Tables of the casework issue: people and premises (filled in by its module's author)."""
