@@ -291,7 +291,8 @@ def breach(engine: Engine, actor, reference: str, at: dt.datetime, response: str
            court_reference: str | None = None, amount_gbp: int | None = None, rules: Rulebook | None = None) -> dict:  # fmt: skip
     """Record a breach of ``reference`` that occurred at ``at`` and the ``response`` to it.
 
-    Where the power's rules have a breach step (``record_breach``) it is taken, and a response
+    Where the power's rules have a breach step (``record_breach``, or ``record_notice_breach`` of
+    a closure notice) the one fitting the case's state is taken, and a response
     that is also a step (``fpn`` -> ``issue_fpn``, ``prosecution`` -> ``prosecute``) is taken
     after it, so the state machine checks both (a notice in force, the FPN amount)."""
     if response not in RESPONSES:
@@ -302,8 +303,10 @@ def breach(engine: Engine, actor, reference: str, at: dt.datetime, response: str
     case = stored.case
     book = _book(rules, case.power, case.rule_version)
     rule = book.get(case.power, case.rule_version)
-    if "record_breach" in rule.steps:
-        case = apply(case, "record_breach", at, by_rank, rules=book)
+    breach_steps = [k for k, s in rule.steps.items() if k.startswith("record_") and k.endswith("breach")]
+    if breach_steps:
+        fits = [k for k in breach_steps if case.state in rule.steps[k]["from"]]
+        case = apply(case, (fits or ["record_breach"])[0], at, by_rank, rules=book)
     else:
         ok = BREACHABLE.get(case.power, set())
         if case.state not in ok:

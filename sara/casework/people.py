@@ -1,0 +1,269 @@
+"""People: victims, suspects, witnesses and vulnerable persons, linked to events, and the
+repeat victims among them (casework-anchors §3.2, §5.2).
+
+A person belongs to the organisation that recorded them; only it writes the record. Others
+see it through ``sara.access.permissions`` views (full, summary or existence under a live
+sharing agreement covering the person's category, otherwise a pseudonym and the
+organisations working with them, as E-CINS's "search and signpost" does), and every view
+that shows personal data is audited. A duplicate (same name and date of birth, or the same
+reference in the owner's own system, in one organisation) is refused with the record it
+duplicates; nothing is matched across organisations on fields the user may not see.
+
+Repeat victims: a person with at least ``threshold`` events as a victim within one rolling
+window (default 3 in 12 months; Bedfordshire counts more than one in 12 months, another
+force 3 in 3 months: both numbers are arguments). The windows are those of
+``sara.scan.repeats``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from sara.access import audit
+from sara.access.permissions import PermissionDenied, can, search, view, view_many
+from sara.casework.records import NotFound, RecordError, age_band, assign_reference, org_names, require, temporary_reference, text_key, working_with
+from sara.scan.repeats import repeats
+from sara.scan.result import ScanError
+from sara.store import schema_people as sp
+from sara.store.schema import Event
+
+CATEGORIES = ("victim", "suspect", "witness", "vulnerability")
+EVENT_ROLES = ("victim", "suspect", "witness", "vulnerable")
+PURPOSE = "casework"
+EXPORT_COLUMNS = ("id", "name", "category", "age_band", "ward", "flags", "dob", "address", "source_ref", "organisation", "events", "scope", "pseudonym", "working_with")
+
+
+def person_row(conn, ref: str) -> dict:
+    t = sp.Person.__table__
+    r = conn.execute(select(t).where(t.c.reference == ref)).mappings().first()
+    if r is None:
+        raise NotFound(f"no person {ref!r}: see `sara person list`")
+    return dict(r)
+
+
+def _record(conn, p: dict, names: dict[int, str], today: dt.date) -> dict:
+    """The person as a personal record: the fields ``sara.access.roles.SCOPE_FIELDS`` know,
+    then the rest (shown only at full scope)."""
+    pe = sp.PersonEvent.__table__
+    roles = dict(conn.execute(select(pe.c.role, func.count()).where(pe.c.person_id == p["id"]).group_by(pe.c.role)).all())
+    ra = sp.RiskAssessment.__table__
+    risk = conn.execute(select(ra.c.band, ra.c.assessed_on, ra.c.next_review_due).where(ra.c.person_id == p["id"])
+                        .order_by(ra.c.assessed_on.desc(), ra.c.id.desc()).limit(1)).first()  # fmt: skip
+    return {
+        "id": p["reference"], "name": p["name"], "category": p["category"], "age_band": age_band(p["dob"], today), "ward": p["ward"],
+        "flags": json.loads(p["flags"]), "dob": p["dob"].isoformat() if p["dob"] else None, "address": p["address"], "source_ref": p["source_ref"],
+        "organisation": names[p["organisation_id"]], "events": sum(roles.values()), "events_by_role": roles,
+        "risk_band": risk.band if risk else None, "risk_assessed_on": risk.assessed_on.isoformat() if risk else None,
+        "next_review_due": risk.next_review_due.isoformat() if risk and risk.next_review_due else None, "version": p["version"],
+    }  # fmt: skip
+
+
+def person_items(conn, rows: list[dict], today: dt.date) -> list[tuple[dict, int, list[str]]]:
+    names = org_names(conn)
+    return [(_record(conn, p, names, today), p["organisation_id"], working_with(conn, sp.PersonPartner.__table__, "person_id", p["id"], p["organisation_id"], names))
+            for p in rows]  # fmt: skip
+
+
+def check_read(actor) -> None:
+    if not can(actor, "read", "person", actor.organisation_id):
+        raise PermissionDenied(f"not allowed: a {actor.role} may not read people")
+
+
+def add_person(engine: Engine, actor, name: str, category: str, *, dob: dt.date | None = None, source_ref: str | None = None,
+               address: str | None = None, ward: str | None = None, flags=(), now: dt.datetime | None = None) -> dict:  # fmt: skip
+    """Record a person for the actor's organisation; refused if they are already recorded
+    there (same name and date of birth, or same ``source_ref``), naming that record."""
+    require(actor, "write", "person", actor.organisation_id)
+    if category not in CATEGORIES:
+        raise RecordError(f"unknown category {category!r}: choose one of {', '.join(CATEGORIES)}")
+    name = " ".join((name or "").split())
+    if not name:
+        raise RecordError("a person needs a name (use the name your organisation records; 'Unknown male, 20s' is a name too)")
+    now = now or audit.utcnow()
+    if dob is not None and dob > now.date():
+        raise RecordError(f"the date of birth {dob.isoformat()} is in the future: give YYYY-MM-DD on or before today")
+    t = sp.Person.__table__
+    key = text_key(name)
+    with engine.connect() as conn:
+        same = conn.execute(select(t.c.reference, t.c.dob).where(t.c.organisation_id == actor.organisation_id, t.c.name_key == key)).all()
+        if source_ref:
+            hit = conn.execute(select(t.c.reference).where(t.c.organisation_id == actor.organisation_id, t.c.source_ref == source_ref)).scalar()
+            if hit:
+                raise RecordError(f"duplicate person: {hit} already has your reference {source_ref!r}; link events to {hit} instead")
+    for ref, born in same:
+        if born == dob:
+            born_text = f"born {dob.isoformat()}" if dob else "with no date of birth"
+            raise RecordError(f"duplicate person: {name} {born_text} is already recorded as {ref}; link to {ref} instead of adding them again")
+        if dob is None or born is None:
+            raise RecordError(f"possible duplicate: {ref} has the same name; give the date of birth of both to tell them apart (or link to {ref})")
+    values = dict(organisation_id=actor.organisation_id, name=name, name_key=key, dob=dob, category=category, source_ref=source_ref or None,
+                  address=address, ward=ward, flags=json.dumps(sorted(set(flags))), created_at=now, created_by=actor.id, version=1)  # fmt: skip
+    try:
+        with engine.begin() as conn:
+            pid = conn.execute(t.insert().values(reference=temporary_reference(), **values).returning(t.c.id)).scalar_one()
+            ref = assign_reference(conn, t, pid, "PER", now.year)
+            audit.record(conn, [audit.Entry("create", actor, "person", ref, owner_org_id=actor.organisation_id, purpose=PURPOSE,
+                                            detail={"category": category})])  # fmt: skip
+    except IntegrityError:
+        raise RecordError(f"duplicate person: your reference {source_ref!r} is already used") from None
+    return show_person(engine, actor, ref, purpose="recording the person", today=now.date())
+
+
+def show_person(engine: Engine, actor, ref: str, *, purpose: str = PURPOSE, today: dt.date | None = None) -> dict:
+    """The view of one person the actor may have; audited when it shows personal data."""
+    check_read(actor)
+    with engine.connect() as conn:
+        [(record, owner, partners)] = person_items(conn, [person_row(conn, ref)], today or dt.date.today())
+    return view(engine, actor, "person", record, owner, purpose=purpose, working_with=partners, category=record["category"])
+
+
+def _all(engine: Engine, category: str | None, today: dt.date) -> list[tuple[dict, int, list[str]]]:
+    t = sp.Person.__table__
+    q = select(t).order_by(t.c.id)
+    if category:
+        if category not in CATEGORIES:
+            raise RecordError(f"unknown category {category!r}: choose one of {', '.join(CATEGORIES)}")
+        q = q.where(t.c.category == category)
+    with engine.connect() as conn:
+        return person_items(conn, [dict(r) for r in conn.execute(q).mappings()], today)
+
+
+def person_views(engine: Engine, actor, items, purpose: str, action: str = "read") -> list[dict]:
+    """One view per item, in order; each checked against its own category's agreements."""
+    out: list[dict | None] = [None] * len(items)
+    for category in CATEGORIES:
+        idx = [i for i, (record, _, _) in enumerate(items) if record["category"] == category]
+        if idx:
+            for i, v in zip(idx, view_many(engine, actor, "person", [items[i] for i in idx], purpose=purpose, category=category, action=action)):
+                out[i] = v
+    return out
+
+
+def list_people(engine: Engine, actor, *, category: str | None = None, purpose: str = PURPOSE, today: dt.date | None = None) -> list[dict]:
+    """Every person the actor may see, each at the scope their agreements allow (audited)."""
+    check_read(actor)
+    return person_views(engine, actor, _all(engine, category, today or dt.date.today()), purpose)
+
+
+def search_people(engine: Engine, actor, query: str, *, purpose: str = PURPOSE, today: dt.date | None = None) -> list[dict]:
+    """People whose *visible* fields contain ``query``: a hidden field neither matches nor counts."""
+    check_read(actor)
+    if not query.strip():
+        raise RecordError("say what to search for")
+    hits = []
+    for record, owner, partners in _all(engine, None, today or dt.date.today()):
+        hits += search(engine, actor, "person", [(record, owner, partners)], query, purpose=purpose, category=record["category"])
+    return hits
+
+
+def export_people(engine: Engine, actor, path: str | Path, *, purpose: str, today: dt.date | None = None) -> int:
+    """Write the people the actor may export, at their scopes, to CSV; each row audited as an export."""
+    if not can(actor, "export", "person", actor.organisation_id):
+        raise PermissionDenied(f"not allowed: a {actor.role} may not export people")
+    rows = person_views(engine, actor, _all(engine, None, today or dt.date.today()), purpose, action="export")
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()})
+    return len(rows)
+
+
+def work_with(engine: Engine, actor, ref: str, role: str, *, now: dt.datetime | None = None) -> dict:
+    """Say the actor's organisation works with this person (shown to every partner as
+    "working with", so they know whom to ask)."""
+    check_read(actor)
+    if not (role and role.strip()):
+        raise RecordError("say what your organisation does with them (--role), e.g. 'tenancy support'")
+    now = now or audit.utcnow()
+    t = sp.PersonPartner.__table__
+    with engine.connect() as conn:
+        p = person_row(conn, ref)
+    if p["organisation_id"] == actor.organisation_id:
+        raise RecordError(f"{ref} is your organisation's own record: it already shows you as working with them")
+    with engine.begin() as conn:
+        done = conn.execute(t.update().where(t.c.person_id == p["id"], t.c.organisation_id == actor.organisation_id).values(role=role)).rowcount
+        if not done:
+            conn.execute(t.insert().values(person_id=p["id"], organisation_id=actor.organisation_id, role=role, since=now))
+        audit.record(conn, [audit.Entry("change", actor, "person", ref, owner_org_id=p["organisation_id"], purpose=PURPOSE, detail={"working_with": role})])
+    return show_person(engine, actor, ref, purpose="recording who works with the person", today=now.date())
+
+
+def link_events(engine: Engine, actor, ref: str, role: str, *, event_ids=(), by_source_ref: bool = False, now: dt.datetime | None = None) -> dict:
+    """Link events to a person in ``role``: by event id, or (``by_source_ref``) every event
+    whose ``victim_ref``/``suspect_ref`` equals the person's own reference, which links a
+    partner export's repeat reports at once instead of by hand."""
+    if role not in EVENT_ROLES:
+        raise RecordError(f"unknown role {role!r}: choose one of {', '.join(EVENT_ROLES)}")
+    now = now or audit.utcnow()
+    e, t = Event.__table__, sp.PersonEvent.__table__
+    with engine.connect() as conn:
+        p = person_row(conn, ref)
+        require(actor, "write", "person", p["organisation_id"])
+        ids = sorted(set(int(i) for i in event_ids))
+        if ids:
+            found = set(conn.execute(select(e.c.id).where(e.c.id.in_(ids))).scalars())
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise RecordError(f"no event with id {', '.join(map(str, missing[:5]))}: see `sara status` for what is loaded")
+        if by_source_ref:
+            if not p["source_ref"]:
+                raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' victim_ref or suspect_ref by")
+            column = e.c.suspect_ref if role == "suspect" else e.c.victim_ref
+            ids = sorted(set(ids) | set(conn.execute(select(e.c.id).where(column == p["source_ref"])).scalars()))
+        have = set(conn.execute(select(t.c.event_id).where(t.c.person_id == p["id"], t.c.role == role)).scalars())
+    new = [i for i in ids if i not in have]
+    if not ids:
+        raise RecordError("no events to link: give --event ID (repeat) or --by-source-ref")
+    with engine.begin() as conn:
+        if new:
+            conn.execute(t.insert(), [{"person_id": p["id"], "event_id": i, "role": role, "linked_at": now, "linked_by": actor.id} for i in new])
+        audit.record(conn, [audit.Entry("change", actor, "person", ref, owner_org_id=p["organisation_id"], purpose=PURPOSE,
+                                        detail={"linked": len(new), "role": role})])  # fmt: skip
+    return {"person": ref, "role": role, "linked": len(new), "already_linked": len(ids) - len(new)}
+
+
+def repeat_victims(engine: Engine, actor, *, threshold: int = 3, window_days: float = 365, months: int = 12, purpose: str = PURPOSE,
+                   today: dt.date | None = None) -> dict:  # fmt: skip
+    """People with at least ``threshold`` events as a victim in one window: ``window_days``
+    (default 365) when every such event has a date and time, else ``months`` calendar months
+    (default 12; police.uk-style events carry only a month). Each person is shown at the
+    scope the actor may have (audited); the rule and what was left out come with the rows."""
+    check_read(actor)
+    today = today or dt.date.today()
+    pe, e, t = sp.PersonEvent.__table__, Event.__table__, sp.Person.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(pe.c.person_id, e.c.month, e.c.occurred_from).join(e, e.c.id == pe.c.event_id).where(pe.c.role == "victim")).all()
+    if not rows:
+        return {"rule": None, "rows": [], "notes": ["no events are linked to anyone as a victim yet: `sara person link`"]}
+    frame = pl.DataFrame({"victim_ref": [str(r[0]) for r in rows], "month": [r[1] for r in rows], "occurred_from": [r[2] for r in rows]},
+                         schema={"victim_ref": pl.String, "month": pl.Date, "occurred_from": pl.Datetime("us")})  # fmt: skip
+    timed = frame["occurred_from"].null_count() == 0
+    try:
+        result = repeats(frame, key="victim_ref", time="occurred_from" if timed else "month", threshold=threshold,
+                         window_days=window_days if timed else None, months=None if timed else months)  # fmt: skip
+    except ScanError as exc:
+        raise RecordError(str(exc)) from None
+    found = {int(r["victim_ref"]): r for r in result.table.to_dicts()}
+    with engine.connect() as conn:
+        people = [dict(r) for r in conn.execute(select(t).where(t.c.id.in_(list(found)))).mappings()] if found else []
+        items = person_items(conn, sorted(people, key=lambda p: found[p["id"]]["rank"]), today)
+    views = person_views(engine, actor, items, purpose)
+    out = []
+    for (record, _, _), v in zip(items, views):
+        pid = next(p["id"] for p in people if p["reference"] == record["id"])
+        r = found[pid]
+        row = {"person": v, "events": r["events"], "max_in_window": r["max_in_window"]}
+        if v["scope"] != "pseudonymised":
+            row |= {"first": str(r["first"]), "last": str(r["last"]), "reached": str(r["reached"])}
+        out.append(row)
+    return {"rule": result.params["window_rule"], "threshold": threshold, "rows": out, "notes": result.notes,
+            "left_out": result.left_out}  # fmt: skip
+
