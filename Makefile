@@ -15,13 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Create the embedded database, load the bundled real Derbyshire data, serve on 127.0.0.1:8000.
+# Create the embedded database, load the bundled real Derbyshire data and the synthetic casework scenario, serve on 127.0.0.1:8000.
 run: $(STAMP)
 	$(BIN)/sara init --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-lsoa2011.geojson.zip --kind lsoa --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-wards2016.geojson.zip --kind ward --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-districts.geojson.zip --kind district --db $(DB)
 	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
+	$(BIN)/sara demo casework --db $(DB)
 	$(BIN)/sara serve --db $(DB)
 
 # The tests run a real PostgreSQL server and headless Chromium: Debian's packages.

@@ -294,7 +294,7 @@ def serve(
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
 
 
-from sara import cli_access, cli_patrols, cli_people, cli_powers, cli_problems, cli_scan  # noqa: E402, F401  (register their commands on ``app``)
+from sara import cli_access, cli_demo, cli_patrols, cli_people, cli_powers, cli_problems, cli_scan  # noqa: E402, F401  (register their commands on ``app``)
 
 
 def main() -> None:

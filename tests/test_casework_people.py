@@ -246,7 +246,7 @@ def test_premises_are_recorded_once_and_rated_with_reasons(engine, world):
     assert facts == {"breaches": 1, "calls_crimes": 5, "drug_events": 2, "cuckooing_concern": True}
     assert rated["risk"]["score"] == 1 * 4 + 5 * 1 + 2 * 2 + 6 and rated["risk_band"] == "red"
     assert "score 19 reaches 12: red" == rated["risk"]["why"]
-    assert "1 breaches of an intervention on the premises (closure notice or order, CPN) in 365 days x 4 = 4" in [r["text"] for r in rated["risk"]["reasons"]]
+    assert "breaches of an intervention on the premises (closure notice or order, CPN): 1 in 365 days x 4 = 4" in [r["text"] for r in rated["risk"]["reasons"]]
     # a year on, the events and the breach have aged out of their windows
     assert premises.show_premises(engine, pc, ref, at=date(2026, 12, 31))["risk"]["score"] == 6
     # the council sees the band, not the reasons; the charity sees a pseudonym

@@ -410,3 +410,7 @@ def test_upcoming_and_missed_per_owner():
     assert names == ["hearing", "warning_compliance"]
     assert rows[0][1].missed and not rows[1][1].missed
     assert [d.name for _, d in upcoming_and_missed([cpw, closure], L(2024, 3, 13, 9), owner="asb-officer-1")] == ["warning_compliance"]
+    # a week after a CPN the appeal window is upcoming; a month after, it has lapsed and leaves the list
+    cpn = apply(cpw, "issue_notice", L(2024, 3, 16, 9), "constable", facts={"appropriate_bodies_informed"})
+    assert "cpn_appeal" in [d.name for _, d in upcoming_and_missed([cpn], L(2024, 3, 23, 9))]
+    assert "cpn_appeal" not in [d.name for _, d in upcoming_and_missed([cpn], L(2024, 4, 20, 9))]

@@ -118,6 +118,11 @@ def test_guards_name_what_is_missing():
     closing = pr.missing_for({"state": "assessment", "measure_of_success": "calls", "outcome": "fixed"}, "closed")
     assert any("impact scale" in m for m in closing) and any("assessment" in m for m in closing)
     assert pr.missing_for({"state": "assessment", "outcome": "handed_over"}, "closed") == []  # no measure set: no assessment needed
+    # an outcome the counts must show is refused when the assessment found otherwise
+    worse = {"state": "assessment", "measure_of_success": "calls", "outcome": "reduced", "assessment_result": '{"outcome": "worse"}'}
+    assert pr.missing_for(worse, "closed") == ["an assessment that shows it: the assessment found 'worse', not 'reduced' "
+                                               "(loop back to analysis, or close as handled_better or handed_over)"]  # fmt: skip
+    assert pr.missing_for(worse | {"outcome": "handed_over"}, "closed") == []
 
 
 def test_the_full_transition_matrix_by_guard():

@@ -326,13 +326,15 @@ def deadlines(case: PowerCase, at: datetime, *, rules: Rulebook | None = None) -
 
 def upcoming_and_missed(cases, at: datetime, *, owner: str | None = None, within: timedelta = timedelta(days=14),
                         rules: Rulebook | None = None) -> list[tuple[PowerCase, Deadline]]:
-    """Deadlines due within ``within`` of ``at`` or already missed, across cases (optionally one owner's)."""
+    """Deadlines due within ``within`` of ``at``, and duties already missed, across cases
+    (optionally one owner's). A time limit that has passed (the last day to appeal, to
+    challenge) is not the owner's miss: the right lapsed, and it leaves the list."""
     at = _aware(at, "the time deadlines are listed")
     rows = []
     for case in cases:
         if owner is not None and case.owner != owner:
             continue
         for d in deadlines(case, at, rules=rules):
-            if d.missed or (d.due >= at and d.due <= at + within):
+            if (d.missed and d.kind == "duty") or (d.due >= at and d.due <= at + within):
                 rows.append((case, d))
     return sorted(rows, key=lambda r: r[1].due)

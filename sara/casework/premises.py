@@ -57,7 +57,7 @@ def rate(version: dict, facts: dict) -> dict:
             counted = min(int(value), f.get("cap", value))
             points = counted * f["weight"]
             capped = f" (capped at {f['cap']})" if "cap" in f and value > f["cap"] else ""
-            text = f"{value} {f['label']} in {f['window_days']} days{capped} x {f['weight']} = {points}" if value else None
+            text = f"{f['label']}: {value} in {f['window_days']} days{capped} x {f['weight']} = {points}" if value else None
         score += points
         if text:
             reasons.append({"factor": f["key"], "value": value, "points": points, "text": text})

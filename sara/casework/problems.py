@@ -32,6 +32,8 @@ FLOW = ("proposed", "scanning", "analysis", "response", "assessment", "closed")
 OUTCOMES = ("eliminated", "reduced", "less_harmful", "handled_better", "handed_over")
 ACTION_STATUSES = ("open", "in_progress", "blocked", "done", "cancelled")
 OPEN_ACTION = ("open", "in_progress", "blocked")
+# Outcomes the counts must bear out: the assessment's outcomes (sara.assess.verdict) that show each.
+SHOWN_BY = {"eliminated": ("eliminated",), "reduced": ("eliminated", "reduced"), "less_harmful": ("eliminated", "reduced", "less harmful")}
 TRIANGLE = ("victim", "offender", "location")
 CONTROLLERS = ("handler", "guardian", "manager")
 # Fields fixed once responses start: the measure of success is set before the first response.
@@ -109,6 +111,10 @@ def missing_for(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[st
             miss.append(f"an outcome on the impact scale (--outcome {'|'.join(OUTCOMES)})")
         if _filled(p.get("measure_of_success")) and not _filled(p.get("assessment_result")):
             miss.append("an assessment of the measure of success (--assessment-plan NAME or --assessment-file PATH)")
+        found = (_json(p.get("assessment_result")) or {}).get("outcome") if _filled(p.get("assessment_result")) else None
+        if p.get("outcome") in SHOWN_BY and found and found not in SHOWN_BY[p["outcome"]]:
+            miss.append(f"an assessment that shows it: the assessment found {found!r}, not {p['outcome']!r} "
+                        "(loop back to analysis, or close as handled_better or handed_over)")
     return miss
 
 

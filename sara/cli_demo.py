@@ -1,0 +1,46 @@
+"""`sara demo casework`: lay the synthetic casework scenario on the loaded demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from sara.cli import Db, Json, app, database_errors, engine_from, fail, out, print_json
+
+demo_app = typer.Typer(help="Synthetic demonstration data, clearly labelled.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("casework")
+def demo_casework(
+    today: Annotated[str | None, typer.Option("--today", help="Place the live deadlines around this date (YYYY-MM-DD; default today).")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Organisations, users, problems, ASB powers, people, premises, a case review and an
+    operation's patrols, all marked "(synthetic)", laid on the real Bolsover town centre data."""
+    from sara.access.users import AccessError
+    from sara.casework import demo
+
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        fail(f"--today {today!r} is not a date: use YYYY-MM-DD", as_json)
+    with database_errors(as_json):
+        engine = engine_from(db)
+        try:
+            made = demo.load(engine, today=day)
+        except (AccessError, ValueError) as exc:
+            fail(str(exc), as_json)
+        finally:
+            engine.dispose()
+    if as_json:
+        print_json(made)
+    elif not made["loaded"]:
+        out.print(made["reason"], highlight=False)
+    else:
+        out.print(f"synthetic casework loaded: {len(made['problems'])} problems, {len(made['interventions'])} interventions, {len(made['people'])} people, "
+                  f"{len(made['premises'])} premises, {len(made['case_reviews'])} ASB case reviews, operation {made['operation']!r}", highlight=False)  # fmt: skip
+        out.print(f"sign in as any of {', '.join(made['users'])} with the password {made['password']!r} (e.g. --as pc.dexter)", highlight=False)

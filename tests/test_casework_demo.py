@@ -1,0 +1,93 @@
+"""The synthetic casework scenario `make run` lays on the real Derbyshire data: it loads through
+the same services as real work, every part has something to show, partners see it as their
+agreements allow, and the town-centre problem closes on a real assessment of the 2025 data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from typer.testing import CliRunner
+
+import sara.cli  # noqa: F401  (registers every command)
+from sara.access import audit
+from sara.access.users import get_actor
+from sara.casework import case_review, demo, patrols, people, premises, problems, risk
+from sara.casework import interventions as iv
+from sara.casework.clock import LONDON
+from sara.cli import app
+from sara.store.engine import connect
+from tests.conftest import loaded_database
+
+TODAY = dt.date(2026, 11, 2)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    url = loaded_database(tmp_path_factory.mktemp("demo"), "derbyshire-lsoa2011.geojson.zip")
+    engine = connect(url)
+    made = demo.load(engine, today=TODAY)
+    yield engine, made, {u: get_actor(engine, u) for u, _, _ in demo.USERS}
+    engine.dispose()
+
+
+def test_it_loads_once_and_says_what_it_made(world):
+    engine, made, _ = world
+    assert made["loaded"] and len(made["problems"]) == 3 and len(made["people"]) == 8 and len(made["premises"]) == 3
+    assert demo.load(engine, today=TODAY) == {"loaded": False, "reason": "the synthetic casework scenario is already loaded"}
+    assert audit.verify(engine)[0]
+
+
+def test_every_part_has_something_to_show(world):
+    engine, made, u = world
+    pc = u["pc.dexter"]
+    listed = {p["reference"]: p for p in problems.list_problems(engine, u["insp.bolsover"], today=TODAY)}
+    assert [listed[r]["state"] for r in made["problems"]] == ["assessment", "response", "proposed"]
+    overdue = listed[made["problems"][1]]["overdue_actions"]
+    assert [a["description"] for a in overdue] == ["Safeguarding visit to the tenant"] and overdue[0]["organisation"] == "Bolsover Homes (synthetic)"
+    assert "an area" in problems.show(engine, pc, made["problems"][2], today=TODAY)["next"]["missing"][0]
+    due = iv.deadlines(engine, pc, dt.datetime(2026, 11, 2, 9, tzinfo=LONDON))
+    assert {d["deadline"] for d in due} >= {"hearing", "notice_end", "warning_compliance"} and not any(d["missed"] for d in due)
+    repeat = people.repeat_victims(engine, pc, today=TODAY)["rows"]
+    assert "Margaret Hill (synthetic)" in [r["person"]["name"] for r in repeat]
+    reviews = risk.reviews_due(engine, pc, at=TODAY)
+    assert reviews[0]["overdue"] and reviews[0]["band"] == "high" and reviews[0]["person"]["name"] == "Margaret Hill (synthetic)"
+    register = premises.register(engine, pc, at=TODAY)["rows"]
+    assert register[0]["risk_band"] == "red" and register[0]["address"].startswith("Flat 3, 12 Castle Street")
+    figures = case_review.figures(engine, pc, dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+    assert (figures["applications_received"], figures["threshold_not_met"], figures["reviews_carried_out"], figures["reviews_with_recommendations"]) == (2, 1, 1, 1)
+    table = {(r["section"], r["measure"]): r["count"] for r in iv.yearly_table(engine, dt.date(2025, 4, 1), dt.date(2026, 3, 31)).to_dicts()}
+    assert table[("COMMUNITY PROTECTION NOTICES", "Number of Community Protection Notices issued")] == 1
+    assert table[("CRIMINAL BEHAVIOUR ORDERS - OVER 18s", "Number of Criminal Behaviour Orders granted")] == 1
+    assert table[("PUBLIC SPACES PROTECTION ORDERS", "Number of FPNs issued for failing to comply with a PSPO")] == 1
+    dosage = patrols.dosage_report(engine, pc, operation=made["operation"])
+    assert len(dosage["sites"]) == 3 and all(0 < s["share_15_plus"] < 1 and s["patrols"] > s["days"] for s in dosage["sites"])
+
+
+def test_partners_see_it_as_their_agreements_allow(world):
+    engine, made, u = world
+    margaret = made["people"]["margaret"]
+    assert people.show_person(engine, u["asb.officer"], margaret)["scope"] == "summary"  # the council is party to the ASB agreement
+    fire = people.show_person(engine, u["fire.officer"], margaret)
+    assert fire["scope"] == "pseudonymised" and fire["working_with"] == ["Bolsover District Council", "Derbyshire Constabulary"]
+    assert people.show_person(engine, u["yos.worker"], made["people"]["youth_a"])["scope"] == "full"  # youth justice sharing covers suspects
+    public = problems.show(engine, u["public"], made["problems"][0], today=TODAY)
+    assert "victim" not in public and "offender" not in public and public["state"] == "assessment"
+
+
+def test_the_town_centre_problem_closes_only_on_what_its_assessment_shows(world):
+    engine, made, u = world
+    # the real 2025 counts did not fall against comparable areas: "reduced" is refused
+    with pytest.raises(problems.GuardError, match="the assessment found 'no change', not 'reduced'"):
+        problems.move(engine, u["pc.dexter"], made["problems"][0], "closed", outcome="reduced", assessment_plan="op-dexter-demo", today=TODAY)
+    closed = problems.move(engine, u["pc.dexter"], made["problems"][0], "closed", outcome="handled_better", assessment_plan="op-dexter-demo", today=TODAY)
+    assert closed["state"] == "closed" and closed["assessment"]["plan_name"] == "op-dexter-demo" and closed["assessment"]["outcome"] == "no change"
+    assert closed["assessment"]["target"]["before"] == 37 and closed["assessment"]["verdict"].startswith("Anti-social behaviour")
+
+
+def test_the_command(tmp_path_factory):
+    url = loaded_database(tmp_path_factory.mktemp("demo-cli"), "derbyshire-lsoa2011.geojson.zip")
+    r = CliRunner().invoke(app, ["demo", "casework", "--today", "2026-11-02", "--db", url])
+    assert r.exit_code == 0 and "synthetic casework loaded" in r.stdout and demo.PASSWORD in r.stdout
+    again = CliRunner().invoke(app, ["demo", "casework", "--db", url])
+    assert again.exit_code == 0 and "already loaded" in again.stdout
