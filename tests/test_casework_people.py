@@ -255,6 +255,19 @@ def test_premises_are_recorded_once_and_rated_with_reasons(engine, world):
     assert set(premises.register(engine, world["haven"], at=date(2025, 12, 31))["rows"][0]) == {"pseudonym", "record_type", "scope", "working_with"}
 
 
+def test_an_intervention_on_a_recorded_person_takes_their_date_of_birth(engine, world):
+    pc = world["pc"]
+    youth = people.add_person(engine, pc, "Youth A", "suspect", dob=date(2012, 3, 10))["id"]
+    at = dt.datetime(2026, 4, 1, 16, tzinfo=LONDON)
+    with pytest.raises(iv.Refused, match="under the minimum age of 16"):  # a CPW: 14 on the day, from the record
+        iv.issue(engine, pc, "cpw", at, subject_ref=youth, by_rank="constable", due=at + dt.timedelta(days=14))
+    with pytest.raises(ValueError, match="differs from .*'s record"):
+        iv.issue(engine, pc, "cpw", at, subject_ref=youth, subject_dob=date(2000, 1, 1), by_rank="constable", due=at + dt.timedelta(days=14))
+    with pytest.raises(ValueError, match="no premises 'PRM-2026-9999'"):
+        iv.issue(engine, pc, "closure", at, subject_ref="PRM-2026-9999", subject_kind="premises", by_rank="inspector", due=at + dt.timedelta(hours=24),
+                 facts=["occupiers_informed"])  # fmt: skip
+
+
 def test_a_stale_premises_edit_is_refused_and_nothing_is_lost(engine, world):
     ref = premises.add_premises(engine, world["pc"], "3 Market Place", postcode="S44 6PH")["id"]
     premises.update_premises(engine, world["pc"], ref, expect_version=1, vulnerable_occupant=True)

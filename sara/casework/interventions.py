@@ -30,6 +30,7 @@ from sara.casework.clock import LONDON
 from sara.casework.powers import PowerCase, Refused, age_on, apply, open_case, upcoming_and_missed
 from sara.casework.rules import Rulebook, default_rules
 from sara.store import schema_access as sa_
+from sara.store import schema_people as spe
 from sara.store import schema_powers as sp
 
 SUBJECT_KINDS = ("person", "body", "premises", "area")
@@ -216,6 +217,22 @@ def _resolve_step(power: str, step: str) -> str:
     return STEP_ALIASES.get(power, {}).get(step, step)
 
 
+def _recorded_subject(engine: Engine, actor, kind: str, ref: str, dob: dt.date | None) -> dt.date | None:
+    """The subject's date of birth: from the actor's organisation's person record when ``ref``
+    names one (a different date given is refused); a premises reference must be recorded."""
+    p, pr = spe.Person.__table__, spe.Premises.__table__
+    with engine.connect() as conn:
+        if kind == "person":
+            row = conn.execute(select(p.c.dob, p.c.organisation_id).where(p.c.reference == ref)).first()
+            if row is not None and row.organisation_id == actor.organisation_id:
+                if dob is not None and row.dob is not None and dob != row.dob:
+                    raise ValueError(f"the date of birth {dob.isoformat()} differs from {ref}'s record ({row.dob.isoformat()}): correct one of them")
+                return dob or row.dob
+        elif kind == "premises" and ref.upper().startswith("PRM-") and conn.execute(select(pr.c.id).where(pr.c.reference == ref)).first() is None:
+            raise ValueError(f"no premises {ref!r}: record it with `sara premises add`, or give the reference you use for it")
+    return dob
+
+
 def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: str, subject_kind: str = "person", subject_dob: dt.date | None = None,
           by_rank: str | None = None, step: str | None = None, due: dt.datetime | None = None, amount_gbp: int | None = None, facts=(),
           problem_ref: str | None = None, rules: Rulebook | None = None) -> dict:  # fmt: skip
@@ -229,6 +246,8 @@ def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: st
     if not (subject_ref and subject_ref.strip()):
         raise ValueError("an intervention needs a subject reference")
     _require_write(actor, actor.organisation_id)
+    subject_ref = subject_ref.strip()
+    subject_dob = _recorded_subject(engine, actor, subject_kind, subject_ref, subject_dob)
     book = rules or default_rules()
     first = None
     if power in ISSUE:

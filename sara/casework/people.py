@@ -221,6 +221,9 @@ def link_events(engine: Engine, actor, ref: str, role: str, *, event_ids=(), by_
         have = set(conn.execute(select(t.c.event_id).where(t.c.person_id == p["id"], t.c.role == role)).scalars())
     new = [i for i in ids if i not in have]
     if not ids:
+        if by_source_ref:
+            raise RecordError(f"no event has {p['source_ref']!r} as its {'suspect_ref' if role == 'suspect' else 'victim_ref'}: load the partner export that carries it "
+                              "(`sara load events FILE --mapping MAP`), or give --event ID (repeat)")
         raise RecordError("no events to link: give --event ID (repeat) or --by-source-ref")
     with engine.begin() as conn:
         if new:

@@ -216,6 +216,9 @@ def link_events(engine: Engine, actor, ref: str, *, event_ids=(), by_source_ref:
             ids = sorted(set(ids) | set(conn.execute(select(e.c.id).where(e.c.premises_ref == p["source_ref"])).scalars()))
         have = set(conn.execute(select(t.c.event_id).where(t.c.premises_id == p["id"])).scalars())
     if not ids:
+        if by_source_ref:
+            raise RecordError(f"no event has {p['source_ref']!r} as its premises_ref: load the partner export that carries it "
+                              "(`sara load events FILE --mapping MAP`), or give --event ID (repeat)")
         raise RecordError("no events to link: give --event ID (repeat) or --by-source-ref")
     new = [i for i in ids if i not in have]
     with engine.begin() as conn:

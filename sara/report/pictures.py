@@ -3,6 +3,7 @@ bar and line charts. PNG files drawn with matplotlib, no tile server needed."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -31,9 +32,11 @@ EMERGING_COLOURS = {
 
 
 def _finish(fig, ax, path: Path, title: str, subtitle: str | None, credit: str | None) -> Path:
-    ax.set_title(title, loc="left", fontsize=13, fontweight="bold")
+    # the subtitle sits between the title and the plot, where rotated axis labels cannot cover it
+    ax.set_title(title, loc="left", fontsize=13, fontweight="bold", pad=22 if subtitle else 6)
     if subtitle:
-        fig.text(0.01, 0.03, subtitle, fontsize=8, color="#505a5f", ha="left", va="bottom", wrap=True)
+        ax.annotate(textwrap.fill(subtitle, 120), xy=(0, 1), xycoords="axes fraction", xytext=(0, 5), textcoords="offset points", fontsize=8,
+                    color="#505a5f", ha="left", va="bottom")  # fmt: skip
     if credit:
         fig.text(0.01, 0.0, credit, fontsize=7, color="#505a5f", ha="left", va="bottom")
     fig.savefig(path, dpi=110, bbox_inches="tight")
