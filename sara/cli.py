@@ -4,6 +4,7 @@ Progress goes to stderr, so ``--json`` output on stdout stays clean."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,36 @@ def database_errors(as_json: bool) -> Iterator[None]:
         yield
     except DatabaseError as exc:
         fail(str(exc), as_json)
+
+
+def parse_date(value: str | None, what: str, as_json: bool) -> dt.date | None:
+    """``value`` as a date (None stays None), or a one-line failure naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
+
+
+def as_user(as_json: bool, db: str | None, acting: str | None, call):
+    """Sign in as ``--as`` and return ``call(engine, actor)``: one service call. A refusal or
+    bad input (``AccessError``, ``ValueError``; the law's refusals marked "refused:") becomes a
+    one-line failure with exit code 1."""
+    from sara.access.users import AccessError
+    from sara.casework.powers import Refused
+
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        try:
+            return call(engine, actor)
+        except Refused as exc:
+            fail(f"refused: {exc}", as_json)
+        except (AccessError, ValueError) as exc:
+            fail(str(exc), as_json)
+        finally:
+            engine.dispose()
 
 
 @contextmanager

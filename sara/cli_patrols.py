@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 operation_app = typer.Typer(help="Operations and their Clear-Hold-Build sites (hotspots).", no_args_is_help=True)
 patrol_app = typer.Typer(help="Patrols of operation sites: log them, their arrests' outcomes, dosage, the quarterly return.", no_args_is_help=True)
@@ -33,15 +33,6 @@ Csv = Annotated[Path | None, typer.Option("--csv", help="Write the table to this
 Png = Annotated[Path | None, typer.Option("--png", help="Draw it to this PNG file.")]
 
 
-def _date(value: str | None, what: str, as_json: bool) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
-
-
 def _when(value: str, what: str, as_json: bool) -> dt.datetime:
     """YYYY-MM-DDTHH:MM, UK local time unless an offset is given (+00:00, +01:00)."""
     try:
@@ -50,21 +41,6 @@ def _when(value: str, what: str, as_json: bool) -> dt.datetime:
         return dt.datetime.fromisoformat(value.strip())
     except ValueError:
         fail(f"{what} {value!r} is not a date and time: use YYYY-MM-DDTHH:MM (UK time), e.g. 2026-03-28T22:00", as_json)
-
-
-def _run(as_json: bool, db: str | None, acting: str | None, call):
-    """Call a service as the acting user; refusals become one-line failures."""
-    from sara.access.users import AccessError
-
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        try:
-            return call(engine, actor)
-        except (AccessError, ValueError) as exc:
-            fail(str(exc), as_json)
-        finally:
-            engine.dispose()
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
@@ -117,8 +93,8 @@ def operation_add(
     """Add an operation owned by your organisation."""
     from sara.casework import patrols as pt
 
-    first, last = _date(start, "--start", as_json), _date(end, "--end", as_json)
-    op = _run(as_json, db, acting, lambda e, a: pt.create_operation(e, a, name, start=first, end=last, problem=problem, area=area, description=description))
+    first, last = parse_date(start, "--start", as_json), parse_date(end, "--end", as_json)
+    op = as_user(as_json, db, acting, lambda e, a: pt.create_operation(e, a, name, start=first, end=last, problem=problem, area=area, description=description))
     _print_operation(op, as_json)
 
 
@@ -139,8 +115,8 @@ def operation_site(
     """Add a site (hotspot) to an operation: an area code, or a point and radius. It starts in the scoping phase."""
     from sara.casework import patrols as pt
 
-    day = _date(on, "--on", as_json)
-    s = _run(as_json, db, acting, lambda e, a: pt.add_site(e, a, operation, name, area=area, lon=lon, lat=lat, radius_m=radius, on=day, note=note))
+    day = parse_date(on, "--on", as_json)
+    s = as_user(as_json, db, acting, lambda e, a: pt.add_site(e, a, operation, name, area=area, lon=lon, lat=lat, radius_m=radius, on=day, note=note))
     if as_json:
         print_json(s)
     else:
@@ -161,8 +137,8 @@ def operation_phase(
     """Move a site to its next Clear-Hold-Build phase: scoping -> clear -> hold -> build -> sustain -> exit; build may exit; hold may go back to clear, build to clear or hold."""
     from sara.casework import patrols as pt
 
-    day = _date(on, "--on", as_json)
-    s = _run(as_json, db, acting, lambda e, a: pt.move_phase(e, a, operation, site, phase, on=day, note=note))
+    day = parse_date(on, "--on", as_json)
+    s = as_user(as_json, db, acting, lambda e, a: pt.move_phase(e, a, operation, site, phase, on=day, note=note))
     if as_json:
         print_json(s)
     else:
@@ -174,7 +150,7 @@ def operation_list(acting: As = None, db: Db = None, as_json: Json = False) -> N
     """The operations you may read, with their sites and phases."""
     from sara.casework import patrols as pt
 
-    ops = _run(as_json, db, acting, lambda e, a: pt.list_operations(e, a))
+    ops = as_user(as_json, db, acting, lambda e, a: pt.list_operations(e, a))
     if as_json:
         print_json({"operations": ops})
         return
@@ -192,7 +168,7 @@ def operation_show(
     """An operation with its sites: where, phase and its history, patrols, hours present, arrests."""
     from sara.casework import patrols as pt
 
-    _print_operation(_run(as_json, db, acting, lambda e, a: pt.show_operation(e, a, name)), as_json)
+    _print_operation(as_user(as_json, db, acting, lambda e, a: pt.show_operation(e, a, name)), as_json)
 
 
 # ---------------------------------------------------------------- patrols
@@ -220,7 +196,7 @@ def patrol_log(
 
     s, e = _when(start, "--start", as_json), _when(end, "--end", as_json)
     officers = [o for item in officer for o in item.split(",")]
-    p = _run(as_json, db, acting, lambda eng, a: pt.log_patrol(eng, a, operation, site, start=s, end=e, officers=officers, activity=activity,
+    p = as_user(as_json, db, acting, lambda eng, a: pt.log_patrol(eng, a, operation, site, start=s, end=e, officers=officers, activity=activity,
                                                                arrests=arrest or (), stop_searches=stop_searches, intelligence_submissions=intel,
                                                                engagements=engagements, notes=notes))  # fmt: skip
     if as_json:
@@ -244,7 +220,7 @@ def patrol_arrest_outcome(
     """Update an arrest's outcome as the case moves on (RUI / bail becomes charged, NFA, ...)."""
     from sara.casework import patrols as pt
 
-    r = _run(as_json, db, acting, lambda e, a: pt.set_arrest_outcome(e, a, arrest_id, code))
+    r = as_user(as_json, db, acting, lambda e, a: pt.set_arrest_outcome(e, a, arrest_id, code))
     if as_json:
         print_json(r)
     else:
@@ -267,8 +243,8 @@ def patrol_arrests(
     """The arrest outcomes table: outcome code x site (or operation), Total and % of the PACE outcomes."""
     from sara.casework import patrols as pt
 
-    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
-    t = _run(as_json, db, acting, lambda e, a: pt.arrests(e, a, operation=operation, by=by, first=first, last=last))
+    first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
+    t = as_user(as_json, db, acting, lambda e, a: pt.arrests(e, a, operation=operation, by=by, first=first, last=last))
     columns = ["outcome", *t["columns"], "Total", "%"]
     if csv is not None:
         _write_csv(csv, columns, t["rows"])
@@ -306,8 +282,8 @@ def patrol_dosage(
     """Patrol dosage per site per UK day: visits, minutes present (overlaps counted once), officer-minutes; per site the share of visits of 15+ minutes."""
     from sara.casework import patrols as pt
 
-    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
-    r = _run(as_json, db, acting, lambda e, a: pt.dosage_report(e, a, operation=operation, site=site, first=first, last=last))
+    first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: pt.dosage_report(e, a, operation=operation, site=site, first=first, last=last))
     if csv is not None:
         _write_csv(csv, ["operation", "site", "day", "visits", "minutes_present", "officer_minutes"], r["days"])
         if str(csv) == "-":
@@ -360,8 +336,8 @@ def patrol_return(
     """The quarterly hotspot patrol return (Home Office): per site per calendar quarter, where, how long and to what outcome. Audited as an export."""
     from sara.casework import patrols as pt
 
-    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
-    r = _run(as_json, db, acting, lambda e, a: pt.export_return(e, a, csv, first=first, last=last, operation=operation, detail=detail))
+    first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: pt.export_return(e, a, csv, first=first, last=last, operation=operation, detail=detail))
     if str(csv) == "-":
         return
     if as_json:

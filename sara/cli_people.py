@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 person_app = typer.Typer(help="Victims, suspects, witnesses and vulnerable persons: record, link to events, assess risk, find repeat victims.",
                          no_args_is_help=True)  # fmt: skip
@@ -33,30 +33,6 @@ Ref = Annotated[str, typer.Argument(help="The record's reference, e.g. PER-2026-
 Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading personal data (kept in the audit trail).")]
 On = Annotated[str | None, typer.Option("--on", help="The date (YYYY-MM-DD; default today).")]
 Event = Annotated[list[int] | None, typer.Option("--event", help="An event id to link (repeat).")]
-
-
-def _date(value: str | None, what: str, as_json: bool) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
-
-
-def _run(as_json: bool, db: str | None, acting: str | None, call):
-    """Sign in as ``--as``, call one service; refusals and bad input become one-line failures."""
-    from sara.access.users import AccessError
-
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        try:
-            return call(engine, actor)
-        except (AccessError, ValueError) as exc:
-            fail(str(exc), as_json)
-        finally:
-            engine.dispose()
 
 
 def _label(v: dict) -> str:
@@ -104,8 +80,8 @@ def person_add(
     """Record a person for your organisation (a duplicate is refused, naming the record)."""
     from sara.casework import people
 
-    birth = _date(dob, "--dob", as_json)
-    _print_record(_run(as_json, db, acting, lambda e, a: people.add_person(e, a, name, category, dob=birth, source_ref=source_ref, address=address,
+    birth = parse_date(dob, "--dob", as_json)
+    _print_record(as_user(as_json, db, acting, lambda e, a: people.add_person(e, a, name, category, dob=birth, source_ref=source_ref, address=address,
                                                                            ward=ward, flags=flag or ())), as_json)  # fmt: skip
 
 
@@ -114,7 +90,7 @@ def person_show(ref: Ref, purpose: Purpose = "casework", acting: As = None, db: 
     """A person, at the scope your organisation may see (audited)."""
     from sara.casework import people
 
-    _print_record(_run(as_json, db, acting, lambda e, a: people.show_person(e, a, ref, purpose=purpose)), as_json)
+    _print_record(as_user(as_json, db, acting, lambda e, a: people.show_person(e, a, ref, purpose=purpose)), as_json)
 
 
 @person_app.command("list")
@@ -124,7 +100,7 @@ def person_list(
     """Everyone you may see, each at their scope (audited)."""
     from sara.casework import people
 
-    rows = _run(as_json, db, acting, lambda e, a: people.list_people(e, a, category=category, purpose=purpose))
+    rows = as_user(as_json, db, acting, lambda e, a: people.list_people(e, a, category=category, purpose=purpose))
     if as_json:
         print_json({"count": len(rows), "people": rows})
     else:
@@ -139,7 +115,7 @@ def person_search(
     """People whose visible fields contain the text (hidden fields never match)."""
     from sara.casework import people
 
-    rows = _run(as_json, db, acting, lambda e, a: people.search_people(e, a, query, purpose=purpose))
+    rows = as_user(as_json, db, acting, lambda e, a: people.search_people(e, a, query, purpose=purpose))
     if as_json:
         print_json({"count": len(rows), "people": rows})
     else:
@@ -154,7 +130,7 @@ def person_export(
     """Write the people you may export, at their scopes, to CSV (each row audited as an export)."""
     from sara.casework import people
 
-    n = _run(as_json, db, acting, lambda e, a: people.export_people(e, a, csv, purpose=purpose))
+    n = as_user(as_json, db, acting, lambda e, a: people.export_people(e, a, csv, purpose=purpose))
     if as_json:
         print_json({"rows": n, "csv": str(csv)})
     else:
@@ -174,7 +150,7 @@ def person_link(
     """Link events to a person."""
     from sara.casework import people
 
-    r = _run(as_json, db, acting, lambda e, a: people.link_events(e, a, ref, role, event_ids=event or (), by_source_ref=by_source_ref))
+    r = as_user(as_json, db, acting, lambda e, a: people.link_events(e, a, ref, role, event_ids=event or (), by_source_ref=by_source_ref))
     print_json(r) if as_json else out.print(f"{r['person']}: {r['linked']} events linked as {r['role']} ({r['already_linked']} already)", highlight=False)
 
 
@@ -186,7 +162,7 @@ def person_work_with(
     """Say your organisation works with another organisation's person (partners then see you listed)."""
     from sara.casework import people
 
-    _print_record(_run(as_json, db, acting, lambda e, a: people.work_with(e, a, ref, role)), as_json)
+    _print_record(as_user(as_json, db, acting, lambda e, a: people.work_with(e, a, ref, role)), as_json)
 
 
 @person_app.command("assess")
@@ -202,8 +178,8 @@ def person_assess(
     """Score a risk questionnaire for a person: band, the points behind it, the reviews it sets."""
     from sara.casework import instruments, risk
 
-    when = _date(on, "--on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: risk.assess(e, a, ref, instruments.parse_answers(answer), on=when, instrument=instrument))
+    when = parse_date(on, "--on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: risk.assess(e, a, ref, instruments.parse_answers(answer), on=when, instrument=instrument))
     if as_json:
         print_json(r)
         return
@@ -220,7 +196,7 @@ def person_questions(instrument: Annotated[str, typer.Option("--instrument")] = 
     from sara.casework import risk
 
     try:
-        inst = risk.questionnaire(instrument, _date(on, "--on", as_json))
+        inst = risk.questionnaire(instrument, parse_date(on, "--on", as_json))
     except ValueError as exc:
         fail(str(exc), as_json)
     if as_json:
@@ -241,8 +217,8 @@ def person_reviews(
     """Risk reviews due soon or overdue, earliest first."""
     from sara.casework import risk
 
-    when = _date(on, "--on", as_json)
-    rows = _run(as_json, db, acting, lambda e, a: risk.reviews_due(e, a, at=when, within_days=within, purpose=purpose))
+    when = parse_date(on, "--on", as_json)
+    rows = as_user(as_json, db, acting, lambda e, a: risk.reviews_due(e, a, at=when, within_days=within, purpose=purpose))
     if as_json:
         print_json(rows)
         return
@@ -262,8 +238,8 @@ def person_repeats(
     """Repeat victims by your rule (default 3 or more incidents in 12 months)."""
     from sara.casework import people
 
-    when = _date(on, "--on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: people.repeat_victims(e, a, threshold=threshold, window_days=days, months=months, purpose=purpose, today=when))
+    when = parse_date(on, "--on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: people.repeat_victims(e, a, threshold=threshold, window_days=days, months=months, purpose=purpose, today=when))
     if as_json:
         print_json(r)
         return
@@ -295,7 +271,7 @@ def premises_add(
     """Record a premises for your organisation (a duplicate is refused, naming the record)."""
     from sara.casework import premises
 
-    _print_record(_run(as_json, db, acting, lambda e, a: premises.add_premises(
+    _print_record(as_user(as_json, db, acting, lambda e, a: premises.add_premises(
         e, a, address, premises_type=type_, postcode=postcode, uprn=uprn, source_ref=source_ref, lon=lon, lat=lat, ward=ward,
         vulnerable_occupant=vulnerable, cuckooing_concern=cuckooing)), as_json)  # fmt: skip
 
@@ -305,8 +281,8 @@ def premises_show(ref: Ref, on: On = None, purpose: Purpose = "casework", acting
     """A premises at your scope, with its rating and the reasons for it (audited)."""
     from sara.casework import premises
 
-    when = _date(on, "--on", as_json)
-    _print_record(_run(as_json, db, acting, lambda e, a: premises.show_premises(e, a, ref, purpose=purpose, at=when)), as_json)
+    when = parse_date(on, "--on", as_json)
+    _print_record(as_user(as_json, db, acting, lambda e, a: premises.show_premises(e, a, ref, purpose=purpose, at=when)), as_json)
 
 
 @premises_app.command("update")
@@ -322,7 +298,7 @@ def premises_update(
     """Change the facts the register weighs (owning organisation only)."""
     from sara.casework import premises
 
-    _print_record(_run(as_json, db, acting, lambda e, a: premises.update_premises(e, a, ref, expect_version=expect_version, vulnerable_occupant=vulnerable,
+    _print_record(as_user(as_json, db, acting, lambda e, a: premises.update_premises(e, a, ref, expect_version=expect_version, vulnerable_occupant=vulnerable,
                                                                                   cuckooing_concern=cuckooing)), as_json)  # fmt: skip
 
 
@@ -335,7 +311,7 @@ def premises_link(
     """Link events (calls, crimes) to a premises."""
     from sara.casework import premises
 
-    r = _run(as_json, db, acting, lambda e, a: premises.link_events(e, a, ref, event_ids=event or (), by_source_ref=by_source_ref))
+    r = as_user(as_json, db, acting, lambda e, a: premises.link_events(e, a, ref, event_ids=event or (), by_source_ref=by_source_ref))
     print_json(r) if as_json else out.print(f"{r['premises']}: {r['linked']} events linked ({r['already_linked']} already)", highlight=False)
 
 
@@ -347,8 +323,8 @@ def premises_register(
     """The premises risk register: red first, each rating explained."""
     from sara.casework import premises
 
-    when = _date(on, "--on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: premises.register(e, a, at=when, band=band, purpose=purpose))
+    when = parse_date(on, "--on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: premises.register(e, a, at=when, band=band, purpose=purpose))
     if as_json:
         print_json(r)
         return
@@ -380,8 +356,8 @@ def complaint_add(
     """Record a complaint about ASB made to your organisation by a person."""
     from sara.casework import case_review
 
-    b, c = _date(behaviour_on, "--behaviour-on", as_json), _date(complained_on, "--complained-on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: case_review.record_complaint(e, a, ref, behaviour_on=b, complained_on=c, incident_ref=incident, event_id=event,
+    b, c = parse_date(behaviour_on, "--behaviour-on", as_json), parse_date(complained_on, "--complained-on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: case_review.record_complaint(e, a, ref, behaviour_on=b, complained_on=c, incident_ref=incident, event_id=event,
                                                                             hate=hate))  # fmt: skip
     print_json(r) if as_json else out.print(f"complaint {r['id']} recorded for {r['person']}", highlight=False)
 
@@ -398,8 +374,8 @@ def review_count(
     """Qualifying complaints of a person for an application made on a date, against the threshold."""
     from sara.casework import case_review
 
-    when = _date(on, "--on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: case_review.count(e, a, ref, on=when, threshold=threshold, hate_counts_as_threshold=hate_rule, purpose=purpose))
+    when = parse_date(on, "--on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: case_review.count(e, a, ref, on=when, threshold=threshold, hate_counts_as_threshold=hate_rule, purpose=purpose))
     if as_json:
         print_json(r)
         return
@@ -424,8 +400,8 @@ def review_apply(
     """Receive an ASB Case Review application at your organisation and decide the threshold."""
     from sara.casework import case_review
 
-    when = _date(received_on, "--received-on", as_json)
-    r = _run(as_json, db, acting, lambda e, a: case_review.apply(e, a, ref, received_on=when, threshold=threshold, on_behalf=on_behalf, consent=consent,
+    when = parse_date(received_on, "--received-on", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: case_review.apply(e, a, ref, received_on=when, threshold=threshold, on_behalf=on_behalf, consent=consent,
                                                                  hate_counts_as_threshold=hate_rule))  # fmt: skip
     _print_review(r, as_json)
 
@@ -450,8 +426,8 @@ def review_held(
     """Record the review meeting and its recommendations."""
     from sara.casework import case_review
 
-    when = _date(held_on, "--held-on", as_json)
-    _print_review(_run(as_json, db, acting, lambda e, a: case_review.hold_review(e, a, reference, held_on=when, recommendations=recommendations)), as_json)
+    when = parse_date(held_on, "--held-on", as_json)
+    _print_review(as_user(as_json, db, acting, lambda e, a: case_review.hold_review(e, a, reference, held_on=when, recommendations=recommendations)), as_json)
 
 
 @review_app.command("figures")
@@ -466,8 +442,8 @@ def review_figures(
     """The four figures relevant bodies publish each year (counts only)."""
     from sara.casework import case_review
 
-    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
-    r = _run(as_json, db, acting, lambda e, a: case_review.figures(e, a, first, last, organisation=org))
+    first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
+    r = as_user(as_json, db, acting, lambda e, a: case_review.figures(e, a, first, last, organisation=org))
     if as_json:
         print_json(r)
         return

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
                         no_args_is_help=True)  # fmt: skip
@@ -39,28 +39,6 @@ def _time(value: str | None, what: str, as_json: bool, *, default_now: bool = Tr
     except ValueError:
         fail(f"{what} {value!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM", as_json)
     return t.replace(tzinfo=LONDON) if t.tzinfo is None else t
-
-
-def _date(value: str | None, what: str, as_json: bool) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
-
-
-def _run(as_json: bool, fn):
-    """Call a service; refusals, permission and input errors become one-line failures."""
-    from sara.access.users import AccessError
-    from sara.casework.powers import Refused
-
-    try:
-        return fn()
-    except Refused as exc:
-        fail(f"refused: {exc}", as_json)
-    except (AccessError, ValueError) as exc:
-        fail(str(exc), as_json)
 
 
 def _show_case(case: dict, as_json: bool) -> None:
@@ -93,13 +71,10 @@ def power_issue(
     from sara.casework import interventions as iv
 
     when = _time(at, "--at", as_json)
-    birth = _date(dob, "--dob", as_json)
+    birth = parse_date(dob, "--dob", as_json)
     until = _time(due, "--due", as_json, default_now=False)
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        case = _run(as_json, lambda: iv.issue(engine, actor, power, when, subject_ref=subject, subject_kind=kind, subject_dob=birth, by_rank=rank,
-                                              step=first_step, due=until, amount_gbp=amount, facts=fact or (), problem_ref=problem))  # fmt: skip
+    case = as_user(as_json, db, acting, lambda e, a: iv.issue(e, a, power, when, subject_ref=subject, subject_kind=kind, subject_dob=birth, by_rank=rank,
+                                                              step=first_step, due=until, amount_gbp=amount, facts=fact or (), problem_ref=problem))  # fmt: skip
     _show_case(case, as_json)
 
 
@@ -121,10 +96,7 @@ def power_step(
 
     when = _time(at, "--at", as_json)
     until = _time(due, "--due", as_json, default_now=False)
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        case = _run(as_json, lambda: iv.step(engine, actor, reference, step, when, rank, due=until, amount_gbp=amount, facts=fact or ()))
+    case = as_user(as_json, db, acting, lambda e, a: iv.step(e, a, reference, step, when, rank, due=until, amount_gbp=amount, facts=fact or ()))
     _show_case(case, as_json)
 
 
@@ -146,11 +118,8 @@ def power_breach(
     from sara.casework import interventions as iv
 
     when = _time(at, "--at", as_json)
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        case = _run(as_json, lambda: iv.breach(engine, actor, reference, when, response, by_rank=rank, outcome=outcome, court_reference=court,
-                                               amount_gbp=amount))  # fmt: skip
+    case = as_user(as_json, db, acting, lambda e, a: iv.breach(e, a, reference, when, response, by_rank=rank, outcome=outcome, court_reference=court,
+                                                               amount_gbp=amount))  # fmt: skip
     _show_case(case, as_json)
 
 
@@ -171,13 +140,11 @@ def power_deadlines(
     from sara.casework import interventions as iv
 
     when = _time(at, "--at", as_json)
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        rows = _run(as_json, lambda: iv.deadlines(engine, actor, when, owner=actor.username if mine else owner, within=dt.timedelta(days=within),
-                                                  purpose=purpose))  # fmt: skip
+    who = acting if mine else owner
+    rows = as_user(as_json, db, acting, lambda e, a: iv.deadlines(e, a, when, owner=a.username if mine else owner, within=dt.timedelta(days=within),
+                                                                  purpose=purpose))  # fmt: skip
     if as_json:
-        print_json({"at": when.isoformat(), "within_days": within, "owner": actor.username if mine else owner, "deadlines": rows})
+        print_json({"at": when.isoformat(), "within_days": within, "owner": who, "deadlines": rows})
         return
     table = Table("due", "reference", "power", "owner", "deadline", "missed", title=f"Deadlines to {(when + dt.timedelta(days=within)):%d %b %Y}")
     for r in rows:
@@ -200,11 +167,8 @@ def power_table(
 
     from sara.casework import interventions as iv
 
-    first, last = _date(start, "--from", as_json), _date(end, "--to", as_json)
-    with database_errors(as_json):
-        engine = engine_from(db)
-        acting_user(engine, acting, as_json)
-        frame = _run(as_json, lambda: iv.yearly_table(engine, first, last))
+    first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
+    frame = as_user(as_json, db, acting, lambda e, a: iv.yearly_table(e, first, last))
     rows = frame.to_dicts()
     if csv is not None:
         fh = sys.stdout if str(csv) == "-" else open(csv, "w", newline="", encoding="utf-8")

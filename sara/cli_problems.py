@@ -7,7 +7,6 @@ the web app, prints JSON with ``--json``, and on a refusal exits 1 with the reas
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 problem_app = typer.Typer(help="Problems (SARA plans): scanning, analysis, response, assessment.", no_args_is_help=True)
 app.add_typer(problem_app, name="problem")
@@ -26,29 +25,6 @@ Version = Annotated[int | None, typer.Option("--expect-version", help="Refuse if
 
 def _ref(ref: str) -> str | int:
     return int(ref) if ref.isdigit() else ref
-
-
-def _date(value: str | None, what: str, as_json: bool) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
-
-
-def _run(as_json: bool, db: str | None, acting: str | None, call):
-    from sara.casework.problems import ProblemError
-
-    with database_errors(as_json):
-        engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
-        try:
-            return call(engine, actor)
-        except (ProblemError, ValueError) as exc:
-            fail(str(exc), as_json)
-        finally:
-            engine.dispose()
 
 
 def _print_problem(p: dict, as_json: bool) -> None:
@@ -96,7 +72,7 @@ def create(
     """Propose a problem, owned by your organisation."""
     from sara.casework import problems
 
-    p = _run(as_json, db, acting, lambda e, a: problems.create(e, a, title, owner=owner, area=area, statement=statement, behaviour=behaviour, place=place,
+    p = as_user(as_json, db, acting, lambda e, a: problems.create(e, a, title, owner=owner, area=area, statement=statement, behaviour=behaviour, place=place,
                                                                 time_pattern=time, objective=objective, categories=category, months=months))  # fmt: skip
     _print_problem(p, as_json)
 
@@ -107,7 +83,7 @@ def show(ref: Ref, acting: As = None, db: Db = None, as_json: Json = False) -> N
     its saved query matches now, and what the next step still needs."""
     from sara.casework import problems
 
-    _print_problem(_run(as_json, db, acting, lambda e, a: problems.show(e, a, _ref(ref))), as_json)
+    _print_problem(as_user(as_json, db, acting, lambda e, a: problems.show(e, a, _ref(ref))), as_json)
 
 
 @problem_app.command("list")
@@ -122,7 +98,7 @@ def list_(
     """The problems you may read, with their overdue actions."""
     from sara.casework import problems
 
-    rows = _run(as_json, db, acting, lambda e, a: problems.list_problems(e, a, state=state, organisation=org, overdue_only=overdue))
+    rows = as_user(as_json, db, acting, lambda e, a: problems.list_problems(e, a, state=state, organisation=org, overdue_only=overdue))
     if as_json:
         print_json(rows)
         return
@@ -166,7 +142,7 @@ def update(
     fields = dict(title=title, objective=objective, statement=statement, behaviour=behaviour, place=place, time_pattern=time, victim=victim,
                   offender=offender, location=location, handler=handler, guardian=guardian, manager=manager, hypotheses=hypothesis,
                   measure_of_success=measure)  # fmt: skip
-    p = _run(as_json, db, acting, lambda e, a: problems.update(e, a, _ref(ref), expect_version=expect_version, sources=source, area=area,
+    p = as_user(as_json, db, acting, lambda e, a: problems.update(e, a, _ref(ref), expect_version=expect_version, sources=source, area=area,
                                                                 categories=category, months=months, baseline=baseline, **fields))  # fmt: skip
     _print_problem(p, as_json)
 
@@ -183,7 +159,7 @@ def partner(
     """Add a partner organisation and its role (owning organisation only)."""
     from sara.casework import problems
 
-    _print_problem(_run(as_json, db, acting, lambda e, a: problems.add_partner(e, a, _ref(ref), org, role)), as_json)
+    _print_problem(as_user(as_json, db, acting, lambda e, a: problems.add_partner(e, a, _ref(ref), org, role)), as_json)
 
 
 @problem_app.command("move")
@@ -208,7 +184,7 @@ def move(
             result = json.loads(assessment_file.read_text())
         except (OSError, ValueError) as exc:
             fail(f"cannot read the assessment {assessment_file}: {exc}", as_json)
-    p = _run(as_json, db, acting, lambda e, a: problems.move(e, a, _ref(ref), state, reason=reason, outcome=outcome, assessment=result,
+    p = as_user(as_json, db, acting, lambda e, a: problems.move(e, a, _ref(ref), state, reason=reason, outcome=outcome, assessment=result,
                                                               assessment_plan=assessment_plan, expect_version=expect_version))  # fmt: skip
     _print_problem(p, as_json)
 
@@ -230,7 +206,7 @@ def action(
     (`sara problem action REF --id N --status done`); each organisation writes its own."""
     from sara.casework import problems
 
-    due_date = _date(due, "--due", as_json)
+    due_date = parse_date(due, "--due", as_json)
     if action_id is not None:
         if status is None and due_date is None:
             fail("say what changes: --status and/or --due", as_json)
@@ -247,7 +223,7 @@ def action(
         def call(e, a):
             return problems.add_action(e, a, _ref(ref), description, owner=owner, due=due_date, organisation=org)
 
-    a = _run(as_json, db, acting, call)
+    a = as_user(as_json, db, acting, call)
     if as_json:
         print_json(a)
     else:
@@ -268,7 +244,7 @@ def note(
     """Add a note (and optionally a file) to a problem."""
     from sara.casework import problems
 
-    n = _run(as_json, db, acting, lambda e, a: problems.add_note(e, a, _ref(ref), text, attachment=file))
+    n = as_user(as_json, db, acting, lambda e, a: problems.add_note(e, a, _ref(ref), text, attachment=file))
     if as_json:
         print_json(n)
     else:
