@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.permissions import PermissionDenied, can, search, view, view_many
-from sara.casework.records import NotFound, RecordError, age_band, assign_reference, org_names, require, temporary_reference, text_key, working_with
+from sara.casework.records import NotFound, RecordError, age_band, assign_reference, org_names, require, temporary_reference, text_key
 from sara.scan.repeats import repeats
 from sara.scan.result import ScanError
 from sara.store import schema_people as sp
@@ -48,14 +48,9 @@ def person_row(conn, ref: str) -> dict:
     return dict(r)
 
 
-def _record(conn, p: dict, names: dict[int, str], today: dt.date) -> dict:
+def _record(p: dict, names: dict[int, str], roles: dict[str, int], risk, today: dt.date) -> dict:
     """The person as a personal record: the fields ``sara.access.roles.SCOPE_FIELDS`` know,
     then the rest (shown only at full scope)."""
-    pe = sp.PersonEvent.__table__
-    roles = dict(conn.execute(select(pe.c.role, func.count()).where(pe.c.person_id == p["id"]).group_by(pe.c.role)).all())
-    ra = sp.RiskAssessment.__table__
-    risk = conn.execute(select(ra.c.band, ra.c.assessed_on, ra.c.next_review_due).where(ra.c.person_id == p["id"])
-                        .order_by(ra.c.assessed_on.desc(), ra.c.id.desc()).limit(1)).first()  # fmt: skip
     return {
         "id": p["reference"], "name": p["name"], "category": p["category"], "age_band": age_band(p["dob"], today), "ward": p["ward"],
         "flags": json.loads(p["flags"]), "dob": p["dob"].isoformat() if p["dob"] else None, "address": p["address"], "source_ref": p["source_ref"],
@@ -65,10 +60,28 @@ def _record(conn, p: dict, names: dict[int, str], today: dt.date) -> dict:
     }  # fmt: skip
 
 
+def _of(column, ids: list[int]):
+    """``column IN ids`` for a few rows; for many, every row (filtered in Python), so a long
+    list never meets a database's limit on parameters."""
+    return column.in_(ids) if len(ids) <= 500 else column.is_not(None)
+
+
 def person_items(conn, rows: list[dict], today: dt.date) -> list[tuple[dict, int, list[str]]]:
+    """(record, owning organisation, organisations working with them) per person row, from
+    three queries whatever the number of people."""
     names = org_names(conn)
-    return [(_record(conn, p, names, today), p["organisation_id"], working_with(conn, sp.PersonPartner.__table__, "person_id", p["id"], p["organisation_id"], names))
-            for p in rows]  # fmt: skip
+    ids = [p["id"] for p in rows]
+    pe, ra, pp = sp.PersonEvent.__table__, sp.RiskAssessment.__table__, sp.PersonPartner.__table__
+    roles: dict[int, dict[str, int]] = {}
+    for pid, role, n in conn.execute(select(pe.c.person_id, pe.c.role, func.count()).where(_of(pe.c.person_id, ids)).group_by(pe.c.person_id, pe.c.role)):
+        roles.setdefault(pid, {})[role] = n
+    latest = {r.person_id: r for r in conn.execute(select(ra.c.person_id, ra.c.band, ra.c.assessed_on, ra.c.next_review_due)
+                                                   .where(_of(ra.c.person_id, ids)).order_by(ra.c.person_id, ra.c.assessed_on, ra.c.id))}  # fmt: skip
+    partners: dict[int, set[str]] = {}
+    for pid, oid in conn.execute(select(pp.c.person_id, pp.c.organisation_id).where(_of(pp.c.person_id, ids))):
+        partners.setdefault(pid, set()).add(names[oid])
+    return [(_record(p, names, roles.get(p["id"], {}), latest.get(p["id"]), today), p["organisation_id"],
+             sorted({names[p["organisation_id"]], *partners.get(p["id"], ())})) for p in rows]  # fmt: skip
 
 
 def check_read(actor) -> None:
