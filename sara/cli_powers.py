@@ -50,6 +50,53 @@ def _show_case(case: dict, as_json: bool) -> None:
               highlight=False)  # fmt: skip
 
 
+Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading it (kept in the audit trail).")]
+
+
+@power_app.command("show")
+def power_show(
+    reference: Annotated[str, typer.Argument(help="The intervention, e.g. INT-2026-0001.")], purpose: Purpose = "casework", acting: As = None, db: Db = None,
+    as_json: Json = False,
+) -> None:  # fmt: skip
+    """One intervention at your scope: its legal steps, breaches and end (audited)."""
+    from sara.casework import interventions as iv
+
+    case = as_user(as_json, db, acting, lambda e, a: iv.show(e, a, reference, purpose=purpose))
+    if as_json or case["scope"] != "full":
+        print_json(case) if as_json else out.print(f"{case.get('id') or case.get('pseudonym')} ({case['scope']} view): "
+                                                   + ", ".join(f"{k} {v}" for k, v in case.items() if k not in ("id", "pseudonym", "scope", "record_type")),
+                                                   highlight=False)  # fmt: skip
+        return
+    _show_case(case, as_json)
+    for st in case["steps"]:
+        extra = "".join(f", {k.replace('_', ' ')} {st[k]}" for k in ("by_rank", "due", "amount_gbp") if st[k]) + (f", facts {', '.join(st['facts'])}" if st["facts"] else "")
+        out.print(f"  {st['at'][:16].replace('T', ' ')}  {st['step']}{extra}", highlight=False)
+    for b in case["breaches"]:
+        out.print(f"  breach {b['occurred_at'][:16].replace('T', ' ')}: {b['response']}" + (f" ({b['outcome']})" if b["outcome"] else ""), highlight=False)
+
+
+@power_app.command("list")
+def power_list(
+    power: Annotated[str | None, typer.Option("--power", help="Only this power (cpw, cpn, closure, cbo, ...).")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="Only the interventions of this problem.")] = None,
+    purpose: Purpose = "casework", acting: As = None, db: Db = None, as_json: Json = False,
+) -> None:  # fmt: skip
+    """The interventions you may read, each at your scope (audited)."""
+    from rich.table import Table
+
+    from sara.casework import interventions as iv
+
+    rows = as_user(as_json, db, acting, lambda e, a: iv.list_cases(e, a, power=power, problem_ref=problem, purpose=purpose))
+    if as_json:
+        print_json({"count": len(rows), "interventions": rows})
+        return
+    table = Table("intervention", "scope", "power", "status", "expires", "working with", title=f"Interventions ({len(rows)})")
+    for r in rows:
+        table.add_row(r.get("id") or r.get("pseudonym"), r["scope"], r.get("type", ""), r.get("status", ""), (r.get("expires_at") or "")[:10],
+                      ", ".join(r["working_with"]))  # fmt: skip
+    out.print(table)
+
+
 @power_app.command("issue")
 def power_issue(
     power: Annotated[str, typer.Option("--power", help="cpw, cpn, pspo, dispersal, closure, injunction, cbo, abc (or a rules-table power).")],

@@ -75,6 +75,17 @@ def test_partners_see_it_as_their_agreements_allow(world):
     assert "victim" not in public and "offender" not in public and public["state"] == "assessment"
 
 
+def test_interventions_are_listed_at_each_partners_scope(world):
+    engine, made, u = world
+    council = {v["id"]: v for v in iv.list_cases(engine, u["asb.officer"])}
+    assert set(council) == set(made["interventions"]) and council[made["interventions"][2]]["scope"] == "summary"  # the police's CPN
+    assert {v["scope"] for v in iv.list_cases(engine, u["fire.officer"])} == {"pseudonymised"}
+    closures = iv.list_cases(engine, u["pc.dexter"], power="closure")
+    assert [c["id"] for c in closures] == [made["interventions"][-1]] and closures[0]["breaches"][0]["response"] == "prosecution"
+    r = CliRunner().invoke(app, ["power", "show", made["interventions"][2], "--as", "pc.dexter", "--db", str(engine.url)])
+    assert r.exit_code == 0 and "issue_notice" in r.stdout and "breach" in r.stdout
+
+
 def test_the_town_centre_problem_closes_only_on_what_its_assessment_shows(world):
     engine, made, u = world
     # the real 2025 counts did not fall against comparable areas: "reduced" is refused

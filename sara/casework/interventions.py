@@ -348,6 +348,19 @@ def show(engine: Engine, actor, reference: str, *, purpose: str = "casework", ru
     return view_many(engine, actor, "intervention", [(stored.record(at), stored.organisation_id, [stored.organisation])], purpose=purpose)[0]
 
 
+def list_cases(engine: Engine, actor, *, power: str | None = None, problem_ref: str | None = None, purpose: str = "casework",
+               rules: Rulebook | None = None) -> list[dict]:  # fmt: skip
+    """Every intervention ``actor`` may read (optionally of one power or problem), each at the
+    scope their agreements allow (another organisation's without one: a pseudonym); audited."""
+    if not can(actor, "read", "intervention", actor.organisation_id):
+        raise PermissionDenied(f"not allowed: a {actor.role} may not read interventions")
+    power = ISSUE.get(power, (power,))[0] if power else None
+    stored = [s for s in load_all(engine, rules=rules) if (power is None or s.case.power == power) and (problem_ref is None or s.problem_ref == problem_ref)]
+    if not stored:
+        return []
+    return view_many(engine, actor, "intervention", [(s.record(), s.organisation_id, [s.organisation]) for s in stored], purpose=purpose)
+
+
 def deadlines(engine: Engine, actor, at: dt.datetime, *, owner: str | None = None, within: dt.timedelta = dt.timedelta(days=14),
               purpose: str = "deadline list", rules: Rulebook | None = None) -> list[dict]:  # fmt: skip
     """Upcoming (due within ``within`` of ``at``) and missed deadlines of every intervention
