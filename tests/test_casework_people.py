@@ -263,6 +263,8 @@ def test_an_intervention_on_a_recorded_person_takes_their_date_of_birth(engine, 
         iv.issue(engine, pc, "cpw", at, subject_ref=youth, by_rank="constable", due=at + dt.timedelta(days=14))
     with pytest.raises(ValueError, match="differs from .*'s record"):
         iv.issue(engine, pc, "cpw", at, subject_ref=youth, subject_dob=date(2000, 1, 1), by_rank="constable", due=at + dt.timedelta(days=14))
+    with pytest.raises(ValueError, match="no problem 'PRB-2026-0404'"):
+        iv.issue(engine, pc, "abc", at, subject_ref=youth, by_rank="constable", problem_ref="PRB-2026-0404")
     with pytest.raises(ValueError, match="no premises 'PRM-2026-9999'"):
         iv.issue(engine, pc, "closure", at, subject_ref="PRM-2026-9999", subject_kind="premises", by_rank="inspector", due=at + dt.timedelta(hours=24),
                  facts=["occupiers_informed"])  # fmt: skip

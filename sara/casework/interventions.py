@@ -32,6 +32,7 @@ from sara.casework.rules import Rulebook, default_rules
 from sara.store import schema_access as sa_
 from sara.store import schema_people as spe
 from sara.store import schema_powers as sp
+from sara.store import schema_problems as spr
 
 SUBJECT_KINDS = ("person", "body", "premises", "area")
 RESPONSES = ("warning", "fpn", "prosecution", "committal", "yot_referral", "remedial_action", "remedial_order", "forfeiture_order", "seizure_warrant")
@@ -217,11 +218,14 @@ def _resolve_step(power: str, step: str) -> str:
     return STEP_ALIASES.get(power, {}).get(step, step)
 
 
-def _recorded_subject(engine: Engine, actor, kind: str, ref: str, dob: dt.date | None) -> dt.date | None:
+def _recorded_subject(engine: Engine, actor, kind: str, ref: str, dob: dt.date | None, problem_ref: str | None) -> dt.date | None:
     """The subject's date of birth: from the actor's organisation's person record when ``ref``
-    names one (a different date given is refused); a premises reference must be recorded."""
+    names one (a different date given is refused); a premises reference must be recorded, and
+    so must the problem the intervention serves."""
     p, pr = spe.Person.__table__, spe.Premises.__table__
     with engine.connect() as conn:
+        if problem_ref is not None and conn.execute(select(spr.Problem.id).where(spr.Problem.reference == problem_ref)).first() is None:
+            raise ValueError(f"no problem {problem_ref!r}: see `sara problem list`")
         if kind == "person":
             row = conn.execute(select(p.c.dob, p.c.organisation_id).where(p.c.reference == ref)).first()
             if row is not None and row.organisation_id == actor.organisation_id:
@@ -247,7 +251,7 @@ def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: st
         raise ValueError("an intervention needs a subject reference")
     _require_write(actor, actor.organisation_id)
     subject_ref = subject_ref.strip()
-    subject_dob = _recorded_subject(engine, actor, subject_kind, subject_ref, subject_dob)
+    subject_dob = _recorded_subject(engine, actor, subject_kind, subject_ref, subject_dob, problem_ref)
     book = rules or default_rules()
     first = None
     if power in ISSUE:
