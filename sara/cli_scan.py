@@ -510,10 +510,13 @@ def assess(
     measure: Annotated[str | None, typer.Option("--measure", help="The measure of success, in words, for the plan.")] = None,
     save_plan: Annotated[str | None, typer.Option("--save-plan", help="Save these settings as a named plan (pre-registration) instead of running.")] = None,
     plan: Annotated[str | None, typer.Option("--plan", help="Run a saved plan unchanged.")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="The problem whose response this assesses: the interventions and operations of "
+                                                                  "other problems on the target area are warned about.")] = None,
     db: Db = None, as_json: Json = False, png: Png = None,
 ) -> None:  # fmt: skip
     """Assessment: did it work? Target against controls, displacement into the buffer,
-    relative effect, WDD, WDQ, difference-in-differences, warnings and a verdict."""
+    relative effect, WDD, WDQ, difference-in-differences, warnings (other interventions on the
+    target area among them) and a verdict."""
     from sara.assess import AssessError
     from sara.report import assessment
     from sara.store.engine import connect
@@ -530,7 +533,9 @@ def assess(
         if save_plan:
             result = assessment.save_plan(with_engine, save_plan, chosen)
         else:
-            result = assessment.assess(with_engine, chosen, plan_info=info)
+            from sara.casework.overlaps import in_area
+
+            result = assessment.assess(with_engine, chosen, plan_info=info, others=in_area(with_engine, chosen.target, exclude_problem=problem))
             if png:
                 assessment.draw(result, png)
     except (AssessError, ScanError, NotFound, DatabaseError) as exc:

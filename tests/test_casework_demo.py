@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
 from sara.access.users import get_actor
-from sara.casework import case_review, demo, patrols, people, premises, problems, risk
+from sara.casework import case_review, demo, overlaps, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
 from sara.cli import app
@@ -88,12 +88,21 @@ def test_interventions_are_listed_at_each_partners_scope(world):
 
 def test_the_town_centre_problem_closes_only_on_what_its_assessment_shows(world):
     engine, made, u = world
+    # another problem on the same area, with an ABC signed during the after period: the assessment warns of it
+    other = problems.create(engine, u["asb.officer"], "Street drinking, Market Place (synthetic)", area=demo.TOWN_CENTRE, now=dt.datetime(2025, 5, 1))
+    abc = iv.issue(engine, u["asb.officer"], "abc", dt.datetime(2025, 6, 2, 10, tzinfo=LONDON), subject_ref="Drinker F (synthetic)", subject_dob=dt.date(1980, 1, 1),
+                   by_rank="local_authority", problem_ref=other["reference"])  # fmt: skip
+    others = overlaps.in_area(engine, demo.TOWN_CENTRE, exclude_problem=made["problems"][0])
+    assert others[0] == (f"abc {abc['reference']} ({other['reference']})", dt.date(2025, 6, 2), None)
+    assert others[1][0].startswith("closure ") and others[1][1] == TODAY - dt.timedelta(days=1)  # the cuckooed flat's notice, in 2026
     # the real 2025 counts did not fall against comparable areas: "reduced" is refused
     with pytest.raises(problems.GuardError, match="the assessment found 'no change', not 'reduced'"):
         problems.move(engine, u["pc.dexter"], made["problems"][0], "closed", outcome="reduced", assessment_plan="op-dexter-demo", today=TODAY)
     closed = problems.move(engine, u["pc.dexter"], made["problems"][0], "closed", outcome="handled_better", assessment_plan="op-dexter-demo", today=TODAY)
     assert closed["state"] == "closed" and closed["assessment"]["plan_name"] == "op-dexter-demo" and closed["assessment"]["outcome"] == "no change"
     assert closed["assessment"]["target"]["before"] == 37 and closed["assessment"]["verdict"].startswith("Anti-social behaviour")
+    overlap = [w for w in closed["assessment"]["warnings"] if w.startswith("Other interventions on this area")]
+    assert len(overlap) == 1 and abc["reference"] in overlap[0] and "Op Dexter" not in overlap[0]  # its own operation is not "other"
 
 
 def test_the_command(tmp_path_factory):

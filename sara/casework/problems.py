@@ -456,7 +456,7 @@ def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: s
         if outcome:
             values["outcome"] = outcome
         if assessment_plan and assessment is None:
-            assessment = run_assessment(engine, assessment_plan, today=today)
+            assessment = run_assessment(engine, assessment_plan, today=today, problem=p["reference"])
         if assessment is not None:
             values["assessment_result"] = json.dumps(_assessment_summary(assessment, assessment_plan), default=str)
             if assessment_plan:
@@ -477,14 +477,16 @@ def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: s
     return show(engine, actor, p["reference"], today=(today or now.date()))
 
 
-def run_assessment(engine: Engine, plan_name: str, *, today: dt.date | None = None) -> dict:
-    """Run the saved assessment plan ``plan_name`` (``sara.report.assessment``)."""
+def run_assessment(engine: Engine, plan_name: str, *, today: dt.date | None = None, problem: str | None = None) -> dict:
+    """Run the saved assessment plan ``plan_name`` (``sara.report.assessment``) for
+    ``problem``, warning of the other interventions and operations on its target area."""
     from sara.assess import AssessError
+    from sara.casework.overlaps import in_area
     from sara.report.assessment import assess, load_plan
 
     try:
         plan, info = load_plan(engine, plan_name)
-        result = assess(engine, plan, today=today, plan_info=info)
+        result = assess(engine, plan, today=today, plan_info=info, others=in_area(engine, plan.target, exclude_problem=problem))
     except AssessError as exc:
         raise ProblemError(f"the assessment plan {plan_name!r} could not run: {exc}") from None
     result.pop("_geometry", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -169,8 +170,10 @@ def _controls(engine: Engine, plan: Plan, target: dict, ring, frame: pl.DataFram
     return {"codes": chosen, "name": f"{len(chosen)} most similar {kind} areas", "geometry": shapely.union_all([shapes[c] for c in chosen]), "inside": inside, "match": match, "by_area": by_area, "kind": kind}
 
 
-def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_info: dict | None = None) -> dict:
-    """Runs ``plan`` on the stored events: counts, estimates, warnings, verdict."""
+def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_info: dict | None = None, others: Iterable = ()) -> dict:
+    """Runs ``plan`` on the stored events: counts, estimates, warnings, verdict. ``others``:
+    other interventions on the target area, ``(name, start, end)``, warned about where they
+    overlap the periods (``sara.casework.overlaps.in_area`` finds the stored ones)."""
     today = today or dt.date.today()
     before, after = months_between(*plan.before), months_between(*plan.after)
     if set(before) & set(after):
@@ -247,7 +250,7 @@ def assess(engine: Engine, plan: Plan, *, today: dt.date | None = None, plan_inf
         pre=plan.before, post=plan.after, today=today, loaded=loaded, pre_counts=target_pre,
         baseline_counts=[t.monthly.get(m, 0) for m in baseline] if len(baseline) >= 6 else None,
         before=t.before, after=t.after, control_before=c.before, control_after=c.after,
-        counts_by_month={r[0]: r[1] for r in monthly_all.iter_rows()}, by_category=by_category,
+        counts_by_month={r[0]: r[1] for r in monthly_all.iter_rows()}, by_category=by_category, others=others,
     )  # fmt: skip
     if controls["match"] and controls["match"].get("poor_match"):
         warnings.append({"kind": "poor_control", "message": controls["match"]["message"]})
