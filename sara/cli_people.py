@@ -315,9 +315,30 @@ def premises_link(
     print_json(r) if as_json else out.print(f"{r['premises']}: {r['linked']} events linked ({r['already_linked']} already)", highlight=False)
 
 
+TRAFFIC_LIGHT = {"red": "#d4351c", "amber": "#f47738", "green": "#00703c"}
+
+
+def _register_map(path: Path, r: dict) -> None:
+    """The premises the reader sees in full and that have coordinates, as traffic-light dots."""
+    import numpy as np
+
+    from sara.geo import transform
+    from sara.report.pictures import points_map
+
+    shown = [v for v in r["rows"] if v["scope"] == "full" and v.get("lon") is not None]
+    if not shown:
+        raise ValueError("no premises to map: none you see in full has coordinates (give --lon/--lat when adding them)")
+    x, y = transform(np.array([v["lon"] for v in shown]), np.array([v["lat"] for v in shown]), "EPSG:4326", "EPSG:27700")
+    left = len(r["rows"]) - len(shown)
+    points_map(path, x, y, [v["risk_band"] for v in shown], [f"{v['id']} ({v['risk']['score']})" for v in shown], colours=TRAFFIC_LIGHT,
+               title=f"Premises risk register at {r['at']}",
+               subtitle=f"register version {r['register_version']}; label: reference (score)" + (f"; {left} not mapped (no coordinates, or not yours to see)" if left else ""))  # fmt: skip
+
+
 @premises_app.command("register")
 def premises_register(
     band: Annotated[str | None, typer.Option("--band", help="Only red, amber or green.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Map the premises you see in full, coloured by band, to this PNG file.")] = None,
     on: On = None, purpose: Purpose = "premises risk register", acting: As = None, db: Db = None, as_json: Json = False,
 ) -> None:  # fmt: skip
     """The premises risk register: red first, each rating explained."""
@@ -325,6 +346,11 @@ def premises_register(
 
     when = parse_date(on, "--on", as_json)
     r = as_user(as_json, db, acting, lambda e, a: premises.register(e, a, at=when, band=band, purpose=purpose))
+    if png is not None:
+        try:
+            _register_map(png, r)
+        except ValueError as exc:
+            fail(str(exc), as_json)
     if as_json:
         print_json(r)
         return

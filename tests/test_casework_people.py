@@ -362,3 +362,7 @@ def test_the_commands(db_url, tmp_path):
     assert ok_json("person", "export", "--csv", str(out), "--purpose", "test", *me)["rows"] == 1 and "Jane Smith" in out.read_text()
     human = runner.invoke(app, ["premises", "register", "--on", "2025-12-31", *me])
     assert human.exit_code == 0 and "amber" in human.stdout
+    assert "no premises to map" in err_json("premises", "register", "--png", str(tmp_path / "none.png"), *me)
+    ok_json("premises", "add", "3 Market Place", "--lon", "-1.2922", "--lat", "53.2294", *me)
+    ok_json("premises", "register", "--png", str(tmp_path / "register.png"), *me)
+    assert (tmp_path / "register.png").read_bytes()[:4] == b"\x89PNG"

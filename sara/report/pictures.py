@@ -63,6 +63,33 @@ def _cells(ax, polygons: np.ndarray, colours, outline: shapely.Geometry | None) 
     ax.set_yticks([])
 
 
+def points_map(
+    path: Path, x: np.ndarray, y: np.ndarray, classes: list[str], labels: list[str], *, colours: dict[str, str], title: str,
+    subtitle: str | None = None, credit: str | None = None, margin: float = 150.0,
+) -> Path:  # fmt: skip
+    """Points in projected metres, coloured by class and labelled (premises by traffic
+    light), with a margin around them and a scale in the corner."""
+    fig, ax = plt.subplots(figsize=(8, 7))
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    for c in colours:
+        pick = np.array([k == c for k in classes], dtype=bool)
+        if pick.any():
+            ax.scatter(x[pick], y[pick], s=140, color=colours[c], edgecolors="#0b0c0c", linewidths=0.6, label=f"{c} ({int(pick.sum())})", zorder=3)
+    for xi, yi, text in zip(x, y, labels):
+        ax.annotate(text, (xi, yi), xytext=(8, 6), textcoords="offset points", fontsize=7, color="#0b0c0c")
+    ax.set_xlim(x.min() - margin, x.max() + margin)
+    ax.set_ylim(y.min() - margin, y.max() + margin)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    bar = 10 ** np.floor(np.log10(max(x.max() - x.min(), y.max() - y.min(), margin)))
+    x0, y0 = x.min() - margin * 0.8, y.min() - margin * 0.8
+    ax.plot([x0, x0 + bar], [y0, y0], color="#0b0c0c", linewidth=2)
+    ax.annotate(f"{bar:,.0f} m", (x0, y0), xytext=(0, 4), textcoords="offset points", fontsize=7)
+    ax.legend(loc="upper left", fontsize=8, frameon=True)
+    return _finish(fig, ax, path, title, subtitle, credit)
+
+
 def cell_map(
     path: Path, polygons: np.ndarray, values: np.ndarray, *, title: str, label: str, subtitle: str | None = None,
     outline: shapely.Geometry | None = None, credit: str | None = ATTRIBUTION, quantiles: bool = False,
