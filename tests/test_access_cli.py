@@ -9,30 +9,12 @@ import json
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
 import sara.cli_access  # noqa: F401  (registers the access commands on sara.cli.app)
-from sara.cli import app
 from sara.store.engine import connect
+from tests.cli import err_json, ok_json, sara
 
-runner = CliRunner()
 PW = "a long enough password"
-
-
-def sara(*args: str, env: dict | None = None):
-    return runner.invoke(app, list(args), env=env)
-
-
-def ok_json(*args: str, **kw) -> dict:
-    r = sara(*args, "--json", **kw)
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-def err_json(*args: str) -> str:
-    r = sara(*args, "--json")
-    assert r.exit_code != 0, r.output
-    return json.loads(r.stdout)["error"]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
 
 import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
 import sara.cli_access  # noqa: F401  (registers the access commands)
@@ -21,29 +20,12 @@ from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
 from sara.casework.powers import Refused
 from sara.casework.rules import load_rules
-from sara.cli import app
 from sara.store.engine import connect
+from tests.cli import err_json, ok_json, sara
 
-runner = CliRunner()
 PW = "a long enough password"
 ADULT = "1990-01-01"
 EXAMPLES = load_rules(include_examples=True)
-
-
-def sara(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def ok_json(*args: str):
-    r = sara(*args, "--json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-def err_json(*args: str) -> str:
-    r = sara(*args, "--json")
-    assert r.exit_code != 0, r.output
-    return json.loads(r.stdout)["error"]
 
 
 def L(*a):

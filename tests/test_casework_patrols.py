@@ -15,7 +15,6 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
 from sara.access import audit
@@ -25,29 +24,12 @@ from sara.casework import dosage
 from sara.casework import patrols as pt
 from sara.casework import problems as pr
 from sara.casework.clock import LONDON
-from sara.cli import app
 from sara.store import schema as s
+from tests.cli import err_json, ok_json, sara
 from tests.conftest import ROOT
 
-runner = CliRunner()
 PW = "a long enough password"
 UTC = dt.UTC
-
-
-def sara(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def ok_json(*args: str):
-    r = sara(*args, "--json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-def err_json(*args: str) -> str:
-    r = sara(*args, "--json")
-    assert r.exit_code == 1, r.output
-    return json.loads(r.stdout)["error"]
 
 
 def uk(*a) -> dt.datetime:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from datetime import date
 
 import pytest
-from typer.testing import CliRunner
 
 import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
 from sara.access import audit
@@ -24,22 +22,10 @@ from sara.casework.clock import LONDON
 from sara.casework.records import RecordError
 from sara.cli import app
 from sara.store import schema as s
+from tests.cli import err_json, ok_json, runner
 
-runner = CliRunner()
 PW = "a long enough password"
 ANSWERS_NO = {q["key"]: (0 if "scale" in q else False) for q in risk.questionnaire(on=date(2025, 1, 1))["questions"]}
-
-
-def ok_json(*args: str):
-    r = runner.invoke(app, [*args, "--json"])
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-def err_json(*args: str) -> str:
-    r = runner.invoke(app, [*args, "--json"])
-    assert r.exit_code == 1, r.output
-    return json.loads(r.stdout)["error"]
 
 
 def add_events(engine, rows) -> list[int]:

@@ -8,34 +8,16 @@ import datetime as dt
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 import sara.cli_problems  # noqa: F401  (registers the problem commands on sara.cli.app)
 from sara.access import audit
 from sara.access.users import add_organisation, add_user, get_actor
 from sara.casework import problems as pr
-from sara.cli import app
 from sara.store import schema as s
+from tests.cli import err_json, ok_json, sara
 
-runner = CliRunner()
 PW = "a long enough password"
 TODAY = dt.date.today()
-
-
-def sara(*args: str):
-    return runner.invoke(app, list(args))
-
-
-def ok_json(*args: str):
-    r = sara(*args, "--json")
-    assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
-
-
-def err_json(*args: str) -> str:
-    r = sara(*args, "--json")
-    assert r.exit_code != 0, r.output
-    return json.loads(r.stdout)["error"]
 
 
 @pytest.fixture
