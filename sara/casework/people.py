@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.permissions import PermissionDenied, can, search, view, view_many
-from sara.casework.records import NotFound, RecordError, age_band, assign_reference, org_names, require, temporary_reference, text_key
+from sara.casework.records import RecordError, age_band, assign_reference, by_reference, org_names, require, temporary_reference, text_key
 from sara.scan.repeats import repeats
 from sara.scan.result import ScanError
 from sara.store import schema_people as sp
@@ -41,11 +41,7 @@ EXPORT_COLUMNS = ("id", "name", "category", "age_band", "ward", "flags", "dob", 
 
 
 def person_row(conn, ref: str) -> dict:
-    t = sp.Person.__table__
-    r = conn.execute(select(t).where(t.c.reference == ref)).mappings().first()
-    if r is None:
-        raise NotFound(f"no person {ref!r}: see `sara person list`")
-    return dict(r)
+    return by_reference(conn, sp.Person.__table__, ref, "see `sara person list`")
 
 
 def _record(p: dict, names: dict[int, str], roles: dict[str, int], risk, today: dt.date) -> dict:
@@ -269,13 +265,12 @@ def repeat_victims(engine: Engine, actor, *, threshold: int = 3, window_days: fl
         raise RecordError(str(exc)) from None
     found = {int(r["victim_ref"]): r for r in result.table.to_dicts()}
     with engine.connect() as conn:
-        people = [dict(r) for r in conn.execute(select(t).where(t.c.id.in_(list(found)))).mappings()] if found else []
-        items = person_items(conn, sorted(people, key=lambda p: found[p["id"]]["rank"]), today)
-    views = person_views(engine, actor, items, purpose)
+        people = [dict(r) for r in conn.execute(select(t).where(_of(t.c.id, list(found)))).mappings() if r["id"] in found] if found else []
+        people.sort(key=lambda p: found[p["id"]]["rank"])
+        items = person_items(conn, people, today)
     out = []
-    for (record, _, _), v in zip(items, views):
-        pid = next(p["id"] for p in people if p["reference"] == record["id"])
-        r = found[pid]
+    for p, v in zip(people, person_views(engine, actor, items, purpose)):
+        r = found[p["id"]]
         row = {"person": v, "events": r["events"], "max_in_window": r["max_in_window"]}
         if v["scope"] != "pseudonymised":
             row |= {"first": str(r["first"]), "last": str(r["last"]), "reached": str(r["reached"])}

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sara.access import audit
 from sara.access.permissions import PermissionDenied, can, view, view_many
 from sara.casework import instruments
-from sara.casework.records import NotFound, RecordError, assign_reference, linked_events, org_names, require, temporary_reference, text_key, working_with
+from sara.casework.records import RecordError, assign_reference, by_reference, linked_events, org_names, require, temporary_reference, text_key, working_with
 from sara.store import schema_people as sp
 from sara.store import schema_powers as spw
 from sara.store.schema import Event
@@ -36,11 +36,7 @@ PURPOSE = "casework"
 
 
 def _row(conn, ref: str) -> dict:
-    t = sp.Premises.__table__
-    r = conn.execute(select(t).where(t.c.reference == ref)).mappings().first()
-    if r is None:
-        raise NotFound(f"no premises {ref!r}: see `sara premises register`")
-    return dict(r)
+    return by_reference(conn, sp.Premises.__table__, ref, "see `sara premises register`")
 
 
 def rate(version: dict, facts: dict) -> dict:
@@ -78,12 +74,21 @@ def facts_for(conn, p: dict, version: dict, at: dt.date) -> dict:
         rows = conn.execute(select(b.c.id).join(i, i.c.id == b.c.intervention_id)
                             .where(i.c.subject_kind == "premises", i.c.subject_ref == p["reference"], b.c.occurred_at >= since, b.c.occurred_at < until)).all()  # fmt: skip
         facts["breaches"] = len(rows)
-    for key, drug_only in (("calls_crimes", False), ("drug_events", True)):
-        if windows.get(key):
-            events = linked_events(conn, sp.PremisesEvent.__table__, "premises_id", p["id"], since=at - dt.timedelta(days=windows[key]))
-            events = [e for e in events if (e.occurred_from.date() if e.occurred_from else e.month) <= at]
-            facts[key] = sum(1 for e in events if not drug_only or e.drugs or e.category == "Drugs")
+    counted = {k: windows[k] for k in ("calls_crimes", "drug_events") if windows.get(k)}
+    if counted:  # one read of the linked events, for the widest window
+        events = linked_events(conn, sp.PremisesEvent.__table__, "premises_id", p["id"], since=at - dt.timedelta(days=max(counted.values())))
+        for key, days in counted.items():
+            since = at - dt.timedelta(days=days)
+            facts[key] = sum(1 for e in events if _within(e, since, at) and (key == "calls_crimes" or e.drugs or e.category == "Drugs"))
     return facts
+
+
+def _within(event, since: dt.date, at: dt.date) -> bool:
+    """On or after ``since`` and not after ``at``; an event with only a month counts from its
+    month's first day (the rule of ``sara.casework.records.linked_events``)."""
+    if event.occurred_from is not None:
+        return since <= event.occurred_from.date() <= at
+    return since.replace(day=1) <= event.month <= at
 
 
 def _record(conn, p: dict, names: dict, version: dict, at: dt.date) -> dict:

@@ -43,6 +43,14 @@ def require(actor, action: str, resource: str, owner_org: int) -> None:
         raise PermissionDenied(f"not allowed: {d.reason}")
 
 
+def by_reference(conn: Connection, table: Table, ref: str, hint: str) -> dict:
+    """The row of ``table`` whose ``reference`` is ``ref``, or ``NotFound`` with ``hint``."""
+    row = conn.execute(select(table).where(table.c.reference == ref)).mappings().first()
+    if row is None:
+        raise NotFound(f"no {table.name} {ref!r}: {hint}")
+    return dict(row)
+
+
 def org_id(conn: Connection, name: str) -> int:
     o = sa_.Organisation.__table__
     oid = conn.execute(select(o.c.id).where(o.c.name == name)).scalar()
