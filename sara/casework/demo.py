@@ -237,26 +237,25 @@ def _premises(engine, u, youth, drugs):
 
 def _interventions(engine, u, refs, problem: str, today) -> list[str]:
     pc, council = u["pc.dexter"], u["asb.officer"]
-    born = BORN
     made = []
     for key in ("youth_a", "youth_c"):
-        abc = iv.issue(engine, council, "abc", _uk(dt.date(2025, 4, 14), 16), subject_ref=refs[key], subject_dob=born[key], by_rank="local_authority",
+        abc = iv.issue(engine, council, "abc", _uk(dt.date(2025, 4, 14), 16), subject_ref=refs[key], subject_dob=BORN[key], by_rank="local_authority",
                        problem_ref=problem)  # fmt: skip
         iv.step(engine, council, abc["reference"], "sign", _uk(dt.date(2025, 4, 21), 17), due=_uk(dt.date(2025, 10, 21), 17), facts=["parent_signed"])
         made.append(abc["reference"])
     iv.breach(engine, council, made[-1], _uk(dt.date(2025, 7, 2), 20), "warning", outcome="warning letter and home visit")
-    cpw = iv.issue(engine, pc, "cpw", _uk(dt.date(2025, 4, 20), 18), subject_ref=refs["youth_b"], subject_dob=born["youth_b"], by_rank="constable",
+    cpw = iv.issue(engine, pc, "cpw", _uk(dt.date(2025, 4, 20), 18), subject_ref=refs["youth_b"], by_rank="constable",
                    due=_uk(dt.date(2025, 5, 4), 18), problem_ref=problem)  # fmt: skip
     iv.step(engine, pc, cpw["reference"], "cpn", _uk(dt.date(2025, 5, 10), 11), "constable", facts=["appropriate_bodies_informed"])
     iv.breach(engine, pc, cpw["reference"], _uk(dt.date(2025, 6, 14), 21), "fpn", by_rank="constable", amount_gbp=100, outcome="paid")
-    cbo = iv.issue(engine, pc, "cbo", _uk(dt.date(2025, 5, 20), 10), subject_ref=refs["adult_d"], subject_dob=born["adult_d"], by_rank="prosecution",
+    cbo = iv.issue(engine, pc, "cbo", _uk(dt.date(2025, 5, 20), 10), subject_ref=refs["adult_d"], by_rank="prosecution",
                    problem_ref=problem)  # fmt: skip
     iv.step(engine, pc, cbo["reference"], "order", _uk(dt.date(2025, 7, 15), 12), "court", due=_uk(dt.date(2027, 7, 15), 12))
     pspo = iv.issue(engine, council, "pspo", _uk(dt.date(2025, 5, 1), 9), subject_ref="Bolsover town centre", subject_kind="area",
                     by_rank="local_authority", problem_ref=problem)  # fmt: skip
     iv.step(engine, council, pspo["reference"], "order", _uk(dt.date(2025, 9, 1), 9), "local_authority", due=_uk(dt.date(2028, 8, 31), 23, 59))
     iv.breach(engine, council, pspo["reference"], _uk(dt.date(2025, 10, 3), 19), "fpn", by_rank="local_authority", amount_gbp=100)
-    recent = iv.issue(engine, pc, "cpw", _uk(today - dt.timedelta(days=3), 15), subject_ref=refs["adult_d"], subject_dob=born["adult_d"],
+    recent = iv.issue(engine, pc, "cpw", _uk(today - dt.timedelta(days=3), 15), subject_ref=refs["adult_d"],
                       by_rank="constable", due=_uk(today + dt.timedelta(days=11), 15))  # fmt: skip
     return made + [cpw["reference"], cbo["reference"], pspo["reference"], recent["reference"]]
 
