@@ -83,8 +83,8 @@ def _people_views() -> dict:
     from sara.access.agreements import add_agreement
     from sara.access.users import add_organisation, add_user, get_actor
     from sara.casework import people
-    from sara.store import schema_people as sp
     from sara.store.engine import connect, init
+    from sara.store.schema import people as sp
 
     n = 10_000
     with tempfile.TemporaryDirectory() as tmp:

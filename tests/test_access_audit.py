@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-import sara.store.schema_access  # noqa: F401  (registers the access tables)
+import sara.store.schema  # noqa: F401  (registers every table)
 from sara.access import audit, users
 from sara.access.audit import Entry
 

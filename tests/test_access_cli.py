@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-import sara.cli_access  # noqa: F401  (registers the access commands on sara.cli.app)
+import sara.cli  # noqa: F401  (registers every command)
 from sara.store.engine import connect
 from tests.cli import err_json, ok_json, sara
 

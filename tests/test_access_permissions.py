@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sara.store.schema_access  # noqa: F401  (registers the access tables)
+import sara.store.schema  # noqa: F401  (registers every table)
 from sara.access import audit, permissions, roles, users
 from sara.access.agreements import Agreement, add_agreement
 from sara.access.permissions import PermissionDenied, can
@@ -242,7 +242,7 @@ def test_passwords_are_argon2_hashed_and_checked(world):
     engine, _ = world
     from sqlalchemy import select
 
-    from sara.store.schema_access import User
+    from sara.store.schema.access import User
 
     with engine.connect() as conn:
         h = conn.execute(select(User.password_hash).where(User.username == "pat")).scalar_one()

@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from rich.console import Console
 
-import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
-import sara.cli_access  # noqa: F401  (registers the access commands)
-import sara.cli_powers as cli_powers  # (registers the power commands)
+import sara.cli  # noqa: F401  (registers every command)
+import sara.cli.powers as cli_powers  # (registers the power commands)
 from sara.access import audit
 from sara.access.users import acting_as
 from sara.casework import interventions as iv

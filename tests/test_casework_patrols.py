@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
+import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
 from sara.access.permissions import PermissionDenied
 from sara.access.users import add_organisation, add_user, get_actor

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-import sara.cli  # noqa: F401  (first: it registers the other command modules at its end)
+import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
 from sara.access.agreements import add_agreement
 from sara.access.permissions import PermissionDenied

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-import sara.cli_problems  # noqa: F401  (registers the problem commands on sara.cli.app)
+import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
 from sara.access.users import add_organisation, add_user, get_actor
 from sara.casework import problems as pr

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sara.access import audit
 from sara.access.roles import AGREEMENT_SCOPES, CATEGORIES, RESOURCE_CATEGORIES, check, narrowest
 from sara.access.users import AccessError, Actor, organisation_id
-from sara.store import schema_access as sa_
+from sara.store.schema import access as sa_
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import OperationalError
 
-from sara.store import schema_access as sa_
+from sara.store.schema import access as sa_
 
 ACTIONS = ("read", "create", "change", "export", "disclose", "login", "login_failed")
 GENESIS = hashlib.sha256(b"").hexdigest()

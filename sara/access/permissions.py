@@ -25,7 +25,7 @@ from sara.access.agreements import Agreement, scope_over
 from sara.access.agreements import agreements as load_agreements
 from sara.access.roles import ACTIONS, OTHER, OWN, PERSONAL, RESOURCES, SCOPE_FIELDS, check
 from sara.access.users import AccessError
-from sara.store import schema_access as sa_
+from sara.store.schema import access as sa_
 
 
 class PermissionDenied(AccessError):

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.roles import ORG_TYPES, ROLES, check
-from sara.store import schema_access as sa_
+from sara.store.schema import access as sa_
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=15)

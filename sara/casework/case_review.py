@@ -35,8 +35,8 @@ from sara.access import audit
 from sara.casework.clock import period_beginning_with
 from sara.casework.people import PURPOSE, check_read, person_row, show_person
 from sara.casework.records import NotFound, RecordError, assign_reference, org_id, org_names, require, temporary_reference
-from sara.store import schema_access as sa_
-from sara.store import schema_people as sp
+from sara.store.schema import access as sa_
+from sara.store.schema import people as sp
 
 MAX_THRESHOLD = 3
 RELEVANT_BODY_TYPES = ("council", "police", "health", "housing")

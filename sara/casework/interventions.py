@@ -29,10 +29,10 @@ from sara.access.users import AccessError
 from sara.casework.clock import LONDON
 from sara.casework.powers import PowerCase, Refused, age_on, apply, open_case, upcoming_and_missed
 from sara.casework.rules import Rulebook, default_rules
-from sara.store import schema_access as sa_
-from sara.store import schema_people as spe
-from sara.store import schema_powers as sp
-from sara.store import schema_problems as spr
+from sara.store.schema import access as sa_
+from sara.store.schema import people as spe
+from sara.store.schema import powers as sp
+from sara.store.schema import problems as spr
 
 SUBJECT_KINDS = ("person", "body", "premises", "area")
 RESPONSES = ("warning", "fpn", "prosecution", "committal", "yot_referral", "remedial_action", "remedial_order", "forfeiture_order", "seizure_warrant")

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, select
 
 from sara.casework.clock import LONDON
 from sara.casework.interventions import load_all
-from sara.store import schema_patrols as spt
-from sara.store import schema_problems as spr
+from sara.store.schema import patrols as spt
+from sara.store.schema import problems as spr
 
 
 def in_area(engine: Engine, area: str, *, exclude_problem: str | None = None) -> list[tuple[str, dt.date, dt.date | None]]:

@@ -74,10 +74,10 @@ from sara.access.permissions import PermissionDenied, can
 from sara.access.users import AccessError
 from sara.casework import dosage
 from sara.casework.clock import LONDON
-from sara.store import schema_access as sa_
-from sara.store import schema_patrols as sp
-from sara.store import schema_problems as spr
 from sara.store.schema import Area
+from sara.store.schema import access as sa_
+from sara.store.schema import patrols as sp
+from sara.store.schema import problems as spr
 
 PURPOSE = "operations"
 MAX_PATROL = dt.timedelta(hours=24)

@@ -31,8 +31,8 @@ from sara.access.permissions import PermissionDenied, can, search, view, view_ma
 from sara.casework.records import RecordError, age_band, assign_reference, by_reference, org_names, require, temporary_reference, text_key
 from sara.scan.repeats import repeats
 from sara.scan.result import ScanError
-from sara.store import schema_people as sp
 from sara.store.schema import Event
+from sara.store.schema import people as sp
 
 CATEGORIES = ("victim", "suspect", "witness", "vulnerability")
 EVENT_ROLES = ("victim", "suspect", "witness", "vulnerable")

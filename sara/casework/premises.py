@@ -26,9 +26,9 @@ from sara.access import audit
 from sara.access.permissions import PermissionDenied, can, view, view_many
 from sara.casework import instruments
 from sara.casework.records import RecordError, assign_reference, by_reference, linked_events, org_names, require, temporary_reference, text_key, working_with
-from sara.store import schema_people as sp
-from sara.store import schema_powers as spw
 from sara.store.schema import Event
+from sara.store.schema import people as sp
+from sara.store.schema import powers as spw
 
 TYPES = ("dwelling", "flat", "hmo", "licensed", "shop", "commercial", "vacant", "other")
 REGISTER = instruments.DATA / "premises_risk.toml"

@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 from sara.access import audit
 from sara.access.permissions import can
 from sara.access.users import AccessError, Actor
-from sara.store import schema_access as sa_
-from sara.store import schema_problems as sp
 from sara.store.schema import Area, Event, EventArea
+from sara.store.schema import access as sa_
+from sara.store.schema import problems as sp
 
 STATES = ("proposed", "scanning", "analysis", "response", "assessment", "closed", "paused")
 FLOW = ("proposed", "scanning", "analysis", "response", "assessment", "closed")

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, Table, and_, or_, select
 
 from sara.access.permissions import PermissionDenied, can
 from sara.access.users import AccessError
-from sara.store import schema_access as sa_
 from sara.store.schema import Event
+from sara.store.schema import access as sa_
 
 
 class RecordError(AccessError):

@@ -20,7 +20,7 @@ from sara.access import audit
 from sara.casework import instruments
 from sara.casework.people import PURPOSE, check_read, person_items, person_row, person_views
 from sara.casework.records import RecordError, require
-from sara.store import schema_people as sp
+from sara.store.schema import people as sp
 
 QUESTIONNAIRES = instruments.DATA / "risk_questionnaires.toml"
 

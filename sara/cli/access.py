@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
+from sara.cli.base import As, Db, Json, acting_user, app, database_errors, engine_from, fail, out, print_json
 
 org_app = typer.Typer(help="Partner organisations.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, their organisation and role.", no_args_is_help=True)

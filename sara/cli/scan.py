@@ -18,7 +18,7 @@ import shapely
 import typer
 
 from sara import geo
-from sara.cli import Db, Json, app, fail, out, print_json
+from sara.cli.base import Db, Json, app, fail, out, print_json
 from sara.report import outputs, pictures
 from sara.report.select import Selection, from_database, from_points
 from sara.scan.result import ScanError, ScanResult

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli import Db, Json, app, database_errors, engine_from, fail, out, print_json
+from sara.cli.base import Db, Json, app, database_errors, engine_from, fail, out, print_json
 
 demo_app = typer.Typer(help="Synthetic demonstration data, clearly labelled.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")

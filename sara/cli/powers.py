@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
                         no_args_is_help=True)  # fmt: skip

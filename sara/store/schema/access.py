@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sara.store.schema import Base
+from sara.store.schema.base import Base
 
 agreement_party = Table(
     "agreement_party",

@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sara.store.schema import Base
+from sara.store.schema.base import Base
 
 
 class Problem(Base):

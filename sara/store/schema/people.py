@@ -16,7 +16,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sara.store.schema import Base
+from sara.store.schema.base import Base
 
 
 class Person(Base):

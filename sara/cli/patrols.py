@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 operation_app = typer.Typer(help="Operations and their Clear-Hold-Build sites (hotspots).", no_args_is_help=True)
 patrol_app = typer.Typer(help="Patrols of operation sites: log them, their arrests' outcomes, dosage, the quarterly return.", no_args_is_help=True)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 problem_app = typer.Typer(help="Problems (SARA plans): scanning, analysis, response, assessment.", no_args_is_help=True)
 app.add_typer(problem_app, name="problem")

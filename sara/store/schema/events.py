@@ -30,13 +30,11 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sara.store.schema.base import Base
 
 FLAGS = ("covid", "domestic", "alcohol", "youth", "drugs", "hate")
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Source(Base):
@@ -222,8 +220,3 @@ class AssessmentPlan(Base):
     harm: Mapped[bool] = mapped_column(Boolean, server_default=false())
     measure_of_success: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-
-
-# The other issues' tables live in their own modules on the same Base; importing them here
-# registers them, so Alembic and the tests see one schema.
-from sara.store import schema_access, schema_patrols, schema_people, schema_powers, schema_problems  # noqa: E402, F401

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 person_app = typer.Typer(help="Victims, suspects, witnesses and vulnerable persons: record, link to events, assess risk, find repeat victims.",
                          no_args_is_help=True)  # fmt: skip

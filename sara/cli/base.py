@@ -1,0 +1,170 @@
+"""What every command group shares: the ``app``, the common options (``--db``, ``--json``,
+``--as``), signing in, one-line failures, progress bars on stderr and JSON on stdout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import PurePosixPath
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sara.store.engine import DatabaseError
+
+app = typer.Typer(help="SARA: find, work and assess community safety problems together.", no_args_is_help=True, add_completion=False)
+
+out = Console()
+err = Console(stderr=True)
+
+Db = Annotated[str | None, typer.Option("--db", envvar="SARA_DATABASE_URL", help="Database URL (default sqlite:///sara.db).")]
+Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def fail(message: str, as_json: bool, code: int = 1) -> None:
+    if as_json:
+        print(json.dumps({"error": message}))
+    else:
+        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+As = Annotated[str | None, typer.Option("--as", envvar="SARA_USER", help="Act as this user (their role and organisation decide what is allowed).")]
+
+
+def engine_from(db: str | None):
+    from sara.store.engine import connect
+
+    return connect(db)
+
+
+def acting_user(engine, username: str | None, as_json: bool, *, bootstrap: bool = False):
+    """The user named by ``--as``; None only while no user exists and ``bootstrap`` allows
+    it (creating the first administrator). The CLI checks the same permissions as the web."""
+    from sara.access.users import AuthError, acting_as, count_users
+
+    if username is None:
+        if bootstrap and count_users(engine) == 0:
+            return None
+        fail("say who is acting with --as USERNAME (or SARA_USER)", as_json)
+    try:
+        return acting_as(engine, username)
+    except AuthError as exc:
+        fail(str(exc), as_json)
+
+
+@contextmanager
+def database_errors(as_json: bool) -> Iterator[None]:
+    try:
+        yield
+    except DatabaseError as exc:
+        fail(str(exc), as_json)
+
+
+def parse_date(value: str | None, what: str, as_json: bool) -> dt.date | None:
+    """``value`` as a date (None stays None), or a one-line failure naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{what} {value!r} is not a date: use YYYY-MM-DD", as_json)
+
+
+def as_user(as_json: bool, db: str | None, acting: str | None, call):
+    """Sign in as ``--as`` and return ``call(engine, actor)``: one service call. A refusal or
+    bad input (``AccessError``, ``ValueError``; the law's refusals marked "refused:") becomes a
+    one-line failure with exit code 1."""
+    from sara.access.users import AccessError
+    from sara.casework.powers import Refused
+
+    with database_errors(as_json):
+        engine = engine_from(db)
+        actor = acting_user(engine, acting, as_json)
+        try:
+            return call(engine, actor)
+        except Refused as exc:
+            fail(f"refused: {exc}", as_json)
+        except (AccessError, ValueError) as exc:
+            fail(str(exc), as_json)
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def progress(description: str, total: int, quiet: bool = False):
+    """A rich progress bar on stderr; yields ``tick(name, n)``."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[name]}"),
+        console=err, transient=quiet, disable=total == 0,
+    )  # fmt: skip
+    with bar:
+        task = bar.add_task(description, total=total, name="")
+        yield lambda name, n=1: bar.update(task, advance=n, name=name)
+
+
+def print_json(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def show_load(report, as_json: bool) -> None:
+    """The load summary, then exit 0 if every file was read, 1 if any was refused or missing."""
+    data = report.to_dict()
+    if as_json:
+        print_json(data)
+    else:
+        table = Table("file", "kind", "read", "inserted", "updated", "unchanged", "quarantined", title="Load summary")
+        for f in report.files:
+            name = PurePosixPath(f.path.split("!")[-1]).name
+            if f.refused:
+                table.add_row(name, f.kind, "[red]refused[/red]", "", "", "", f.refused)
+            else:
+                table.add_row(name, f.kind, *(f"{v:,}" for v in (f.rows_read, f.inserted, f.updated, f.unchanged, f.quarantined)))
+        table.add_row("[bold]total", "", *(f"[bold]{data[k]:,}" for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")))
+        out.print(table)
+        for m in report.missing:
+            err.print(f"[red]error:[/red] {m['path']}: {m['error']}", highlight=False, soft_wrap=True)
+        for reason, n in data["quarantined_by_reason"].items():
+            out.print(f"quarantined {n:,}: {reason}", highlight=False)
+        if data["quarantined"]:
+            out.print("See them with `sara quarantine list`.")
+        if report.areas:
+            show_assignment(report.areas)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def show_assignment(areas: dict) -> None:
+    if not areas.get("events"):
+        out.print("no new events to place in areas")
+        return
+    for kind, info in areas.get("by_kind", {}).items():
+        out.print(
+            f"areas ({kind}): {info['matched']:,} events placed, {info['unmatched']:,} in no {kind}"
+            + "".join(f"; {n:,} {why}" for why, n in info.get("unmatched_by_reason", {}).items()),
+            highlight=False,
+        )
+        if info.get("note"):
+            out.print(info["note"], highlight=False)
+
+
+def run_load(db: str | None, as_json: bool, paths: list[str], suffixes: tuple[str, ...], label: str, load) -> None:
+    """Connects, runs ``load(engine, tick)`` under a progress bar over the files, shows the
+    summary; a database or mapping problem is one line and exit 1."""
+    from sara.intake.files import expand
+    from sara.store.engine import connect
+
+    with database_errors(as_json):
+        engine = connect(db)
+        items, _ = expand(paths, suffixes)
+        try:
+            with progress(label, len(items)) as tick:
+                report = load(engine, tick)
+        except ValueError as exc:
+            fail(str(exc), as_json)
+    show_load(report, as_json)

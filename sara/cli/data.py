@@ -1,0 +1,166 @@
+"""Data commands: create the database, load police.uk files, partner exports and boundaries,
+see what is loaded and what was quarantined, and serve the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sara.cli.base import Db, Json, app, database_errors, err, fail, out, print_json, run_load
+
+load_app = typer.Typer(help="Load data: police.uk files, force and partner exports, areas.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows that could not be loaded, with their reasons.", no_args_is_help=True)
+app.add_typer(load_app, name="load")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@app.command()
+def init(db: Db = None, as_json: Json = False) -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    from sara.store.engine import init as init_db
+
+    with database_errors(as_json):
+        result = init_db(db)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(f"database {result['database']} is at schema {result['revision']}", highlight=False)
+
+
+@load_app.command("police-uk")
+def load_police_uk(
+    paths: Annotated[list[str], typer.Argument(help="CSV files, folders or zip archives in the data.police.uk layout.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Load data.police.uk street, outcomes and stop-and-search files."""
+    from sara.intake.files import SUFFIXES
+    from sara.intake.load import load_police_uk as load
+
+    run_load(db, as_json, paths, SUFFIXES, "loading police.uk", lambda engine, tick: load(engine, paths, tick))
+
+
+@load_app.command("events")
+def load_events(
+    paths: Annotated[list[str], typer.Argument(help="CSV or XLSX files, folders or zip archives of a force or partner export.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="TOML mapping naming the file's columns (see mappings/README.md).")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Load force or partner exports (CSV, XLSX) described by a mapping."""
+    from sara.intake.mapped import SUFFIXES
+    from sara.intake.mapped import load_events as load
+
+    run_load(db, as_json, paths, SUFFIXES, "loading events", lambda engine, tick: load(engine, paths, str(mapping), tick))
+
+
+@load_app.command("areas")
+def load_areas(
+    paths: Annotated[list[str], typer.Argument(help="GeoJSON, GeoPackage or Shapefile boundaries (or zip archives of them).")],
+    kind: Annotated[str, typer.Option("--kind", help="lsoa, ward, district or custom.")],
+    code_field: Annotated[str | None, typer.Option(help="The field holding each area's code (detected if not given).")] = None,
+    name_field: Annotated[str | None, typer.Option(help="The field holding each area's name (detected if not given).")] = None,
+    population: Annotated[str | None, typer.Option(help="A CSV of area code and population to attach.")] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Load boundaries and place every event in them (point-in-polygon, or its LSOA code)."""
+    from sara.intake.areas import SUFFIXES
+    from sara.intake.areas import load_areas as load
+
+    run_load(
+        db, as_json, paths, SUFFIXES, f"loading {kind} areas",
+        lambda engine, tick: load(engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick),
+    )  # fmt: skip
+
+
+@app.command()
+def status(db: Db = None, as_json: Json = False) -> None:
+    """What is loaded: sources, months, counts by category, areas and quarantine."""
+    from sara.store.engine import connect
+    from sara.store.status import status as get_status
+
+    with database_errors(as_json):
+        data = get_status(connect(db))
+    if as_json:
+        print_json(data)
+        return
+    out.print(f"[bold]{data['events_total']:,}[/bold] events", highlight=False)
+    table = Table("source", "kind", "events", "first month", "last month", title="Sources")
+    for s in data["sources"]:
+        table.add_row(s["name"], s["kind"], f"{s['events']:,}", s["first_month"] or "", s["last_month"] or "")
+    out.print(table)
+    table = Table("category", "events", title="Events by category")
+    for category, n in data["events_by_category"].items():
+        table.add_row(category, f"{n:,}")
+    out.print(table)
+    table = Table("kind", "areas", "events placed", "events in none", title="Areas")
+    for kind, a in data["areas"].items():
+        table.add_row(kind, f"{a['areas']:,}", f"{a['events_placed']:,}", f"{a['events_unplaced']:,}")
+    out.print(table)
+    out.print(f"quarantined rows: {data['quarantined']:,}", highlight=False)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    db: Db = None,
+    as_json: Json = False,
+    reason: Annotated[str | None, typer.Option(help="Only rows whose reason contains this text.")] = None,
+    file: Annotated[str | None, typer.Option(help="Only rows from this file name.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 50,
+) -> None:
+    """Show quarantined rows: file, line, reason and raw text."""
+    from sara.store.engine import connect
+    from sara.store.status import quarantined
+
+    with database_errors(as_json):
+        rows, total = quarantined(connect(db), reason=reason, file=file, limit=limit or None)
+    if as_json:
+        print_json({"total": total, "rows": rows})
+        return
+    table = Table("file", "line", "reason", "raw", title=f"Quarantine ({len(rows):,} of {total:,} shown)")
+    for r in rows:
+        table.add_row(r["file"], str(r["line"] or ""), r["reason"], r["raw"])
+    out.print(table)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    csv: Annotated[Path, typer.Option("--csv", help="Write every quarantined row to this CSV file.")],
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Export every quarantined row (file, line, reason, raw text, load) as CSV."""
+    from sara.store.engine import connect
+    from sara.store.status import export_quarantine
+
+    with database_errors(as_json):
+        try:
+            n = export_quarantine(connect(db), csv)
+        except OSError as exc:
+            fail(f"cannot write {csv}: {exc.strerror or exc}", as_json)
+    if as_json:
+        print_json({"rows": n, "csv": str(csv)})
+    else:
+        out.print(f"wrote {n:,} quarantined rows to {csv}", highlight=False)
+
+
+@app.command()
+def serve(
+    db: Db = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app."""
+    import uvicorn
+
+    from sara.store.engine import connect
+    from sara.web.app import create_app
+
+    with database_errors(False):
+        engine = connect(db)
+    err.print(f"SARA is at http://{host}:{port}  (Ctrl+C stops it)")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
