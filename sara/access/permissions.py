@@ -24,12 +24,12 @@ from sara.access import audit
 from sara.access.agreements import Agreement, scope_over
 from sara.access.agreements import agreements as load_agreements
 from sara.access.roles import ACTIONS, OTHER, OWN, PERSONAL, RESOURCES, SCOPE_FIELDS, check
-from sara.access.users import AccessError
+from sara.errors import Forbidden
 from sara.store.schema import access as sa_
 
 
-class PermissionDenied(AccessError):
-    pass
+class PermissionDenied(Forbidden):
+    """A permission check refused; the reason names the role and the resource, never a record."""
 
 
 @dataclass(frozen=True)

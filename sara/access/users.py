@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.roles import ORG_TYPES, ROLES, check
+from sara.errors import SaraError, Unauthenticated
 from sara.store.schema import access as sa_
 
 MAX_FAILURES = 5
@@ -22,12 +23,11 @@ MIN_PASSWORD = 10
 _hasher = PasswordHasher()
 
 
-class AccessError(Exception):
-    """A refused or impossible access operation; the message is one line, safe to show."""
+AccessError = SaraError  # the name the access and casework modules have caught since issue 5
 
 
-class AuthError(AccessError):
-    pass
+class AuthError(Unauthenticated):
+    """A sign-in refused: wrong password or token, unknown or inactive user, locked account."""
 
 
 @dataclass(frozen=True)

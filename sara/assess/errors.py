@@ -6,10 +6,12 @@ import math
 
 from scipy import stats
 
+from sara.errors import Invalid
+
 Z95 = float(stats.norm.ppf(0.975))
 
 
-class AssessError(ValueError):
+class AssessError(Invalid):
     """Input an estimator cannot work with; the message says what to change."""
 
 

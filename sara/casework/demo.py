@@ -28,6 +28,7 @@ from sara.access.users import AccessError, add_organisation, add_user, get_actor
 from sara.casework import case_review, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
+from sara.errors import Invalid
 from sara.report.assessment import Plan, save_plan
 from sara.store.schema import Area, Event, EventArea
 
@@ -49,7 +50,7 @@ USERS = (
 )  # fmt: skip
 
 
-class DemoError(AccessError):
+class DemoError(Invalid):
     """The demo cannot be laid on this database; the message says why."""
 
 

@@ -14,10 +14,12 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from sara.errors import Invalid
+
 DATA = Path(__file__).parent / "data"
 
 
-class InstrumentError(ValueError):
+class InstrumentError(Invalid):
     """A malformed instrument file, an unknown instrument or version, or answers that do not
     fit the instrument; the message says what to fix."""
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine, select
 
+from sara import errors
 from sara.access import audit
 from sara.access.permissions import PermissionDenied, can, view_many
-from sara.access.users import AccessError
 from sara.casework.clock import LONDON
 from sara.casework.powers import PowerCase, Refused, age_on, apply, open_case, upcoming_and_missed
 from sara.casework.rules import Rulebook, default_rules
@@ -66,11 +66,11 @@ RESPONSE_STEPS = {"fpn": "issue_fpn", "prosecution": "prosecute"}
 BREACHABLE = {"civil_injunction": {"interim", "in_force", "arrested"}, "pspo": {"in_force", "challenged"}}
 
 
-class NotFound(AccessError):
+class NotFound(errors.NotFound):
     pass
 
 
-class Conflict(AccessError):
+class Conflict(errors.Conflict):
     pass
 
 

@@ -69,9 +69,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from sara import errors
 from sara.access import audit
 from sara.access.permissions import PermissionDenied, can
-from sara.access.users import AccessError
 from sara.casework import dosage
 from sara.casework.clock import LONDON
 from sara.store.schema import Area
@@ -95,11 +95,11 @@ NEXT_PHASES = {
 }
 
 
-class PatrolError(AccessError):
+class PatrolError(errors.Invalid):
     """A refused operation or patrol; the message says what is wrong and how to put it right."""
 
 
-class NotFound(PatrolError):
+class NotFound(errors.NotFound):
     pass
 
 

@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 
 from sara.casework.clock import LONDON, add_period, period_beginning_with
 from sara.casework.rules import Rule, Rulebook, default_rules
+from sara.errors import Invalid
 
 
-class Refused(ValueError):
+class Refused(Invalid):
     """A step the law (or the rules table) does not allow, with what is missing."""
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
+from sara import errors
 from sara.access import audit
 from sara.access.permissions import can
-from sara.access.users import AccessError, Actor
+from sara.access.users import Actor
 from sara.store.schema import Area, Event, EventArea
 from sara.store.schema import access as sa_
 from sara.store.schema import problems as sp
@@ -42,7 +43,7 @@ TEXT_FIELDS = ("title", "objective", "statement", "behaviour", "place", "time_pa
 PURPOSE = "problem solving"
 
 
-class ProblemError(AccessError):
+class ProblemError(errors.Invalid):
     """A refused problem operation; the message says what is missing or wrong."""
 
 
@@ -50,11 +51,11 @@ class GuardError(ProblemError):
     """A move refused by its guard or by the order of the states."""
 
 
-class ConflictError(ProblemError):
+class ConflictError(errors.Conflict):
     """The problem changed since the caller read it (optimistic concurrency)."""
 
 
-class NotFound(ProblemError):
+class NotFound(errors.NotFound):
     pass
 
 

@@ -13,17 +13,17 @@ import uuid
 
 from sqlalchemy import Connection, Table, and_, or_, select
 
+from sara import errors
 from sara.access.permissions import PermissionDenied, can
-from sara.access.users import AccessError
 from sara.store.schema import Event
 from sara.store.schema import access as sa_
 
 
-class RecordError(AccessError):
+class RecordError(errors.Invalid):
     """A refused people/premises operation; the message says what is missing or wrong."""
 
 
-class NotFound(RecordError):
+class NotFound(errors.NotFound):
     pass
 
 

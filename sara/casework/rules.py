@@ -17,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from sara.casework.clock import DISREGARDABLE, UNITS
+from sara.errors import Invalid
 
 DATA = Path(__file__).parent / "data" / "asb_powers_2014.toml"
 KINDS = ("expiry", "limit", "duty", "not_before")
 _META = ("name", "section", "citation", "initial_state", "minimum_age", "bodies_allowed", "breach", "appeal")
 
 
-class RulesError(ValueError):
+class RulesError(Invalid):
     """The rules file is malformed: the message says where and what to fix."""
 
 

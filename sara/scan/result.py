@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from sara.errors import Invalid
 
-class ScanError(ValueError):
+
+class ScanError(Invalid):
     """Input a scan cannot work with; the message says what to change."""
 
 

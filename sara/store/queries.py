@@ -8,6 +8,7 @@ import polars as pl
 import shapely
 from sqlalchemy import Engine, func, select
 
+from sara import errors
 from sara.store.schema import Area, Event, EventArea, Source
 
 EVENT_COLUMNS = [
@@ -16,7 +17,7 @@ EVENT_COLUMNS = [
 ]  # fmt: skip
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound, LookupError):
     """A named thing (area, source) is not in the database; the message says what is."""
 
 
