@@ -19,7 +19,7 @@ import typer
 
 from sara import geo
 from sara.cli.base import Db, Json, app, fail, out, print_json
-from sara.report import outputs, pictures
+from sara.report import export, outputs, pictures
 from sara.report.select import Selection, from_database, from_points
 from sara.scan.result import ScanError, ScanResult
 from sara.store.engine import DatabaseError
@@ -59,7 +59,7 @@ def run(as_json: bool, compute: Callable[[], tuple[ScanResult, Callable[[Path], 
     except (ScanError, NotFound, DatabaseError) as exc:
         fail(str(exc), as_json)
     if csv:
-        outputs.write_csv(result.table, csv)
+        export.write_frame_csv(result.table, csv)
     if geojson:
         if write_geojson is None:
             fail("this result has no geometry: use --csv or --json", as_json)

@@ -1,4 +1,5 @@
-"""Writing results as files: CSV tables and GeoJSON (RFC 7946: WGS84 lon/lat)."""
+"""Writing results with geometry as GeoJSON (RFC 7946: WGS84 lon/lat); tables go through
+``sara.report.export``, which neutralises spreadsheet formulas."""
 
 from __future__ import annotations
 
@@ -10,12 +11,6 @@ import polars as pl
 import shapely
 
 from sara import geo
-
-
-def write_csv(table: pl.DataFrame, path: Path) -> Path:
-    flat = table.select(pl.col(c).cast(pl.String) if isinstance(t, (pl.List, pl.Struct, pl.Object)) else pl.col(c) for c, t in table.schema.items())
-    flat.write_csv(path)
-    return Path(path)
 
 
 def write_geojson(table: pl.DataFrame, geometries: np.ndarray, crs: str, path: Path, params: dict | None = None) -> Path:
