@@ -26,6 +26,34 @@ Db = Annotated[str | None, typer.Option("--db", envvar="SARA_DATABASE_URL", help
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
+def option_for(field: str) -> str | None:
+    """How the running command spells the input a service calls ``field``: the option or
+    argument of that name (``statement`` -> ``--statement``), else ``FIELD_OPTIONS``."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    for param in ctx.command.params if ctx else ():
+        spelled = [o for o in param.opts if o.startswith("--")]
+        if param.name == field or any(o[2:].replace("-", "_") == field for o in spelled):
+            return spelled[0] if spelled else (param.human_readable_name or field).upper()
+    return FIELD_OPTIONS.get(field)
+
+
+# Fields whose option is spelled otherwise than the field (services speak fields, not flags).
+FIELD_OPTIONS: dict[str, str] = {}
+
+
+def worded(exc: Exception) -> str:
+    """A service's error in the CLI's words: an ``Invalid`` field becomes its option."""
+    from sara.errors import Invalid
+
+    if isinstance(exc, Invalid) and exc.field:
+        option = option_for(exc.field)
+        if option and option not in str(exc):
+            return f"{option}: {exc}"
+    return str(exc)
+
+
 def fail(message: str, as_json: bool, code: int = 1) -> None:
     if as_json:
         print(json.dumps({"error": message}))
