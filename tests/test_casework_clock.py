@@ -15,6 +15,7 @@ from sara.casework.clock import (
     easter_sunday,
     good_friday,
     period_beginning_with,
+    period_following,
 )
 
 
@@ -46,8 +47,8 @@ CASES = [
     # s.35 dispersal exclusion 48 h across the autumn change (real hours)
     ("s35 48h across autumn change", L(2025, 10, 25, 20, 0), 48, "hours", set(), L(2025, 10, 27, 19, 0)),
     ("s35 48h across spring change", L(2025, 3, 29, 20, 0), 48, "hours", set(), L(2025, 3, 31, 21, 0)),
-    # s.52(5) no proceedings for 14 days following an FPN: calendar days, wall clock kept
-    ("s52 14 days across spring change", L(2024, 3, 18, 10, 0), 14, "days", set(), L(2024, 4, 1, 10, 0)),
+    # calendar days keep the wall clock across the spring change
+    ("14 days across spring change", L(2024, 3, 18, 10, 0), 14, "days", set(), L(2024, 4, 1, 10, 0)),
     # s.60 PSPO up to 3 years; 29 February
     ("s60 PSPO 3y from 29 Feb", L(2024, 2, 29, 10, 0), 3, "years", set(), L(2027, 2, 28, 10, 0)),
     ("s60 PSPO 4y to a leap day", L(2024, 2, 29, 10, 0), 4, "years", set(), L(2028, 2, 29, 10, 0)),
@@ -88,6 +89,30 @@ BEGINNING_WITH = [
 @pytest.mark.parametrize("name,first,amount,unit,expected", BEGINNING_WITH, ids=[c[0] for c in BEGINNING_WITH])
 def test_period_beginning_with(name, first, amount, unit, expected):
     assert period_beginning_with(first, amount, unit) == expected
+
+
+FOLLOWING = [
+    # s.52(5), s.68(4): no proceedings before the end of 14 days following the date of the FPN:
+    # the notice's own day is not counted, the period is over at the midnight after day + 14
+    ("s52 FPN on 1 March", date(2024, 3, 1), 14, "days", L(2024, 3, 16, 0, 0)),
+    ("s52 across the spring change", date(2024, 3, 22), 14, "days", L(2024, 4, 6, 0, 0)),
+    ("s52 across a month end", date(2023, 1, 31), 14, "days", L(2023, 2, 15, 0, 0)),
+    ("s52 across 29 February", date(2024, 2, 20), 14, "days", L(2024, 3, 6, 0, 0)),
+]
+
+
+@pytest.mark.parametrize("name,day,amount,unit,expected", FOLLOWING, ids=[c[0] for c in FOLLOWING])
+def test_period_following(name, day, amount, unit, expected):
+    assert period_following(day, amount, unit) == expected
+    # the same period 'beginning with' the next day
+    assert period_following(day, amount, unit) == period_beginning_with(day + timedelta(days=1), amount, unit)
+
+
+def test_following_counts_from_the_day_after_not_from_the_hour():
+    # an FPN given at 23:50 on 1 March and one at 00:10 on 1 March end together
+    assert period_following(L(2024, 3, 1, 23, 50).date(), 14, "days") == period_following(L(2024, 3, 1, 0, 10).date(), 14, "days")
+    with pytest.raises(ValueError, match="needs a date"):
+        period_following(L(2024, 3, 1, 9), 14, "days")
 
 
 def test_beginning_with_disregarding_days():
@@ -133,7 +158,7 @@ def test_other_timezones_are_converted():
 
 def test_clock_note_mentions_the_rules():
     note = clock_note()
-    for word in ("Europe/London", "Christmas Day", "Good Friday", "Sundays", "real elapsed hours", "version"):
+    for word in ("Europe/London", "Christmas Day", "Good Friday", "Sundays", "real elapsed hours", "'following' a day", "version"):
         assert word in note
 
 

@@ -120,13 +120,13 @@ def test_a_case_keeps_its_rule_version(engine, db):
         iv.breach(engine, pc, old["reference"], L(2026, 10, 20, 10), "fpn", by_rank="constable", amount_gbp=500, rules=EXAMPLES)
     new = iv.issue(engine, pc, "cpw", L(2026, 10, 2, 10), subject_ref="S-11", subject_dob=date(1990, 1, 1), by_rank="constable",
                    due=L(2026, 10, 16, 10), rules=EXAMPLES)  # fmt: skip
-    assert new["rule_version"] == "cpb-2025-example"
+    assert new["rule_version"] == "cpa-2026-example"
     iv.step(engine, pc, new["reference"], "cpn", L(2026, 10, 20, 10), "constable", facts=["appropriate_bodies_informed"], rules=EXAMPLES)
     done = iv.breach(engine, pc, new["reference"], L(2026, 10, 25, 10), "fpn", by_rank="constable", amount_gbp=500, rules=EXAMPLES)
     assert done["status"] == "fpn_issued" and done["steps"][-1]["amount_gbp"] == 500
     # reloading with the default rulebook still finds each case's own version
     assert iv.load(engine, old["reference"]).case.rule_version == "2014"
-    assert iv.load(engine, new["reference"]).case.rule_version == "cpb-2025-example"
+    assert iv.load(engine, new["reference"]).case.rule_version == "cpa-2026-example"
 
 
 def test_deadlines_per_user_and_missed_ones_flagged(db):

@@ -8,7 +8,7 @@ import pytest
 
 from sara.casework.clock import LONDON
 from sara.casework.powers import Refused, apply, deadlines, open_case, upcoming_and_missed
-from sara.casework.rules import RulesError, default_rules, load_rules, parse_rules, rule_for
+from sara.casework.rules import EVIDENCE, RulesError, default_rules, load_rules, parse_rules, rule_for
 
 
 def L(*a):
@@ -30,11 +30,52 @@ def test_every_power_is_present_and_examples_are_opt_in():
     assert rule_for("community_protection", date(2030, 1, 1)).version == "2014"
 
 
-def test_every_value_says_whether_it_was_verified():
-    for r in BOOK.rules:
-        assert isinstance(r.minimum_age["verified"], bool) and r.minimum_age["source"]
-        for lim in r.limits.values():
-            assert isinstance(lim["verified"], bool) and lim["source"]
+def test_every_value_says_how_it_was_checked():
+    """verified means the statute was read; everything else says what it rests on."""
+    for r in EXAMPLES.rules:
+        values = [r.minimum_age, *r.limits.values()]
+        values += [{"verified": s["authorisers_verified"], "evidence": s["authorisers_evidence"], "source": s["authorisers_source"]}
+                   for s in r.steps.values() if "authorisers_source" in s]  # fmt: skip
+        for v in values:
+            assert v["evidence"] in EVIDENCE and v["source"] and v["verified"] is (v["evidence"] == "statute"), (r.power, r.version, v)
+
+
+def test_the_values_the_statute_check_corrected():
+    """asb-powers-verification.md (2026-12-01): what the Act's text says."""
+    dispersal = rule_for("dispersal", date(2025, 1, 1))
+    assert dispersal.minimum_age["source"].startswith("s.36(1)") and dispersal.minimum_age["verified"]
+    assert dispersal.limits["authorisation_max"]["amount"] == 48 and dispersal.limits["authorisation_max"]["verified"]
+    # no source proposes a 72-hour authorisation: the 72-hour example changes the direction only
+    example = EXAMPLES.get("dispersal", "cpa-2026-72h-example")
+    assert example.limits["authorisation_max"] == dispersal.limits["authorisation_max"]
+    assert example.limits["direction_max"]["amount"] == 72 and example.limits["direction_max"]["evidence"] == "proposal"
+    fpn = rule_for("community_protection", date(2025, 1, 1)).limits["fpn_no_proceedings"]
+    assert fpn["counting"] == "following_day" and fpn["source"].startswith("s.52(5)")
+    assert rule_for("cbo", date(2025, 1, 1)).limits["adult_min"]["evidence"] == "not confirmed"
+
+
+def test_no_2026_version_is_verified_without_its_commencement():
+    """The Crime and Policing Act 2026 is law (Royal Assent 29 April 2026) but which of its ASB
+    provisions are in force was not seen: a version from 2026 on may be marked verified only
+    when it cites the instrument that commenced it."""
+    later = [r for r in EXAMPLES.rules if r.effective_from >= date(2026, 1, 1)]
+    assert later, "the table has 2026 versions to check"
+    for r in later:
+        assert not r.verified or (r.commencement or "").strip(), f"{r.power} {r.version} is verified with no commencement instrument"
+    assert not any(r.verified for r in later)  # none is commenced as far as the sources seen show
+
+
+def test_a_verified_version_must_cite_its_commencement():
+    doc = _doc()
+    doc["rule"][2]["verified"] = True  # the £500 example
+    with pytest.raises(RulesError, match="needs the instrument that brought this version into force"):
+        parse_rules(doc, include_examples=True)
+    doc["rule"][2]["commencement"] = "SI 2026/9999 reg. 2"
+    assert parse_rules(doc, include_examples=True).get("community_protection", "cpa-2026-example").verified
+    # a later version never inherits verified from the one it is based on
+    doc = _doc()
+    doc["rule"][1] |= {"verified": True, "commencement": "SI 2014/2590"}
+    assert not parse_rules(doc, include_examples=True).get("community_protection", "cpa-2026-example").verified
 
 
 @pytest.mark.parametrize("rule", BOOK.rules, ids=lambda r: f"{r.power}@{r.version}")
@@ -54,7 +95,7 @@ def test_rule_for_picks_the_version_in_force():
     assert rule_for("cbo", date(2020, 12, 1)).version == "2020"
     assert "Sentencing Act 2020" in rule_for("cbo", date(2021, 1, 1)).citation
     assert EXAMPLES.rule_for("dispersal", date(2026, 9, 30)).version == "2014"
-    assert EXAMPLES.rule_for("dispersal", date(2026, 10, 1)).version == "cjb-72h-example"
+    assert EXAMPLES.rule_for("dispersal", date(2026, 10, 1)).version == "cpa-2026-72h-example"
     with pytest.raises(ValueError, match="no version of .* in force on 2010-01-01"):
         rule_for("closure", date(2010, 1, 1))
     with pytest.raises(ValueError, match="known powers"):
@@ -75,6 +116,10 @@ def _doc():
     (lambda d: d["rule"][1]["steps"][0].__setitem__("authorisers", ["captain+"]), "unknown authoriser 'captain\\+'"),
     (lambda d: d["rule"][1]["deadlines"][1].__setitem__("period", "nope"), "'period' must name a limit"),
     (lambda d: d["rule"][1]["limits"]["cpn_appeal_period"].pop("verified"), "missing 'verified'"),
+    (lambda d: d["rule"][1]["limits"]["cpn_appeal_period"].pop("evidence"), "missing 'evidence'"),
+    (lambda d: d["rule"][1]["limits"]["cpn_appeal_period"].__setitem__("evidence", "hearsay"), "evidence must be one of"),
+    (lambda d: d["rule"][1]["limits"]["cpn_appeal_period"].__setitem__("evidence", "secondary"), "only a value read in the statute is verified"),
+    (lambda d: d["rule"][1]["limits"]["fpn_no_proceedings"].__setitem__("counting", "clear_days"), "counting must be one of"),
     (lambda d: d["rule"][1]["limits"]["cpn_appeal_period"].__setitem__("unit", "fortnights"), "unit must be one of"),
     (lambda d: d["rule"][1]["steps"][2].__setitem__("after", "no_such_deadline"), "names deadline 'no_such_deadline'"),
     (lambda d: d["rule"][2].__setitem__("based_on", "1999"), "based_on '1999'"),
@@ -203,9 +248,15 @@ def test_fpn_maximum_and_no_early_prosecution():
     with pytest.raises(Refused, match="must be authorised by"):
         apply(case, "issue_fpn", L(2024, 3, 22), None, amount_gbp=100)
     fpn = apply(case, "issue_fpn", L(2024, 3, 22, 9), "pcso", amount_gbp=100)
-    with pytest.raises(Refused, match="not before the earliest prosecution"):
-        apply(fpn, "prosecute", L(2024, 4, 1))
-    assert apply(fpn, "prosecute", L(2024, 4, 5, 9)).state == "prosecuted"
+    # s.52(5): the 14 days following 22 March are 23 March to 5 April (across the spring change)
+    for early in (L(2024, 4, 1), L(2024, 4, 5, 9), L(2024, 4, 5, 23, 59)):
+        with pytest.raises(Refused, match="not before the earliest prosecution .* at 00:00 on Sat 06 Apr 2024"):
+            apply(fpn, "prosecute", early)
+    assert apply(fpn, "prosecute", L(2024, 4, 6, 0, 0)).state == "prosecuted"
+    # late in the day or early, the notice's own day never counts
+    late = apply(case, "issue_fpn", L(2024, 3, 22, 23, 50), "pcso", amount_gbp=100)
+    [d] = [d for d in deadlines(late, L(2024, 3, 23)) if d.name == "fpn_no_proceedings"]
+    assert d.due == L(2024, 4, 6) and d.verified and "s.52(5)" in d.basis
 
 
 def test_rule_versioning_keeps_the_old_rule_for_an_old_case():
@@ -215,7 +266,7 @@ def test_rule_versioning_keeps_the_old_rule_for_an_old_case():
     with pytest.raises(Refused, match="maximum of £100 under rules version 2014"):
         apply(old, "issue_fpn", L(2026, 10, 20), "pcso", amount_gbp=500, rules=EXAMPLES)
     new = _breached(book=EXAMPLES, start=L(2026, 10, 2, 10))
-    assert new.rule_version == "cpb-2025-example"
+    assert new.rule_version == "cpa-2026-example"
     assert apply(new, "issue_fpn", L(2026, 10, 25), "pcso", amount_gbp=500, rules=EXAMPLES).state == "fpn_issued"
 
 
@@ -229,7 +280,7 @@ def test_dispersal_versioning_keeps_the_old_deadline():
     with pytest.raises(Refused, match="later than the law allows"):
         direction(L(2026, 9, 30, 20), 72, EXAMPLES)  # case began under the 48-hour rule
     assert direction(L(2026, 9, 30, 20), 48, EXAMPLES).state == "direction_given"
-    assert direction(L(2026, 10, 1, 20), 72, EXAMPLES).rule_version == "cjb-72h-example"
+    assert direction(L(2026, 10, 1, 20), 72, EXAMPLES).rule_version == "cpa-2026-72h-example"
 
 
 # --- dispersal -----------------------------------------------------------------------------------

@@ -4,6 +4,6 @@
 (``data/asb_powers_2014.toml``); ``powers`` runs each power as a pure state machine.
 """
 
-from sara.casework.clock import add_period, clock_note, period_beginning_with
+from sara.casework.clock import add_period, clock_note, period_beginning_with, period_following
 
-__all__ = ["add_period", "clock_note", "period_beginning_with"]
+__all__ = ["add_period", "clock_note", "period_beginning_with", "period_following"]

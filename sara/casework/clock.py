@@ -29,7 +29,9 @@ values and their verification status are in ``data/asb_powers_2014.toml``):
 * s.43(5): CPW then CPN: "enough time to deal with the matter": no fixed statutory length;
   the time is the one written in the warning.
 * s.46(2): CPN appeal: 21 days beginning with the day the notice is issued.
-* s.52(5), s.68(4): no proceedings within 14 days following the date of an FPN.
+* s.52(5), s.68(4): no proceedings "before the end of the period of 14 days following the
+  date of the notice": the day of the notice does not count, so an FPN given at any time on
+  1 March may be prosecuted from midnight starting 16 March (:func:`period_following`).
 * s.60: PSPO up to 3 years, extendable by up to 3 years at a time.
 * s.66: High Court challenge to a PSPO within 6 weeks of the order or its variation.
 * s.77(1)-(3): closure notice up to 24 hours, or 48 hours if issued by a superintendent or
@@ -46,7 +48,9 @@ values and their verification status are in ``data/asb_powers_2014.toml``):
   indefinite; under 18: 1 to 3 years.
 
 "Beginning with the day" periods (ss.46(2), 84(5)) include the first day, so they end at
-midnight at the end of day ``first + N - 1``: see :func:`period_beginning_with`.
+midnight at the end of day ``first + N - 1``: see :func:`period_beginning_with`. Periods
+"following" a day (ss.52(5), 68(4)) start the day after it and end at midnight at the end of
+day ``day + N``: see :func:`period_following`.
 """
 
 from __future__ import annotations
@@ -83,7 +87,8 @@ def clock_note() -> str:
         "later month, or its last day if there is no such day). Where the Act says so, "
         "Christmas Day, Good Friday and Sundays are left out of the count as whole days "
         "(ss.9(4), 77(3), 80(4) of the Anti-social Behaviour, Crime and Policing Act 2014). "
-        "Periods 'beginning with' a day include that day. Each deadline names the rule "
+        "Periods 'beginning with' a day include that day; periods 'following' a day start the "
+        "day after it. Each deadline names the rule "
         "version and the section it comes from; a case keeps the version in force when it began."
     )
 
@@ -250,3 +255,16 @@ def period_beginning_with(first_day: date, amount: int, unit: str, *, disregard=
             if counted == amount:
                 return _local_midnight(day + timedelta(days=1))
         day += timedelta(days=1)
+
+
+def period_following(day: date, amount: int, unit: str, *, disregard=frozenset()) -> datetime:
+    """End of a period "following" ``day`` (the day itself does not count; the period begins
+    with the next day), as the instant it is over: local midnight at the end of its last day.
+
+    s.52(5): no proceedings "before the end of the period of 14 days following the date of
+    the notice": for a notice given on 1 March that period is 2 to 15 March, over at the
+    midnight starting 16 March, whatever the time of day the notice was given.
+    """
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise ValueError(f"a period 'following' a day needs a date, got {day!r}")
+    return period_beginning_with(day + timedelta(days=1), amount, unit, disregard=disregard)

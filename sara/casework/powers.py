@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sara.casework.clock import LONDON, add_period, period_beginning_with
+from sara.casework.clock import LONDON, add_period, period_beginning_with, period_following
 from sara.casework.rules import Rule, Rulebook, default_rules
 from sara.errors import Invalid
 
@@ -126,8 +126,10 @@ def _missing_text(rule: Rule, step: dict) -> str:
 
 
 def _period_end(anchor: datetime, lim: dict) -> datetime:
-    if lim.get("counting") == "beginning_with_day":
-        return period_beginning_with(anchor.astimezone(LONDON).date(), lim["amount"], lim["unit"], disregard=set(lim.get("disregard", [])))
+    counting = lim.get("counting")
+    if counting in ("beginning_with_day", "following_day"):
+        count = period_beginning_with if counting == "beginning_with_day" else period_following
+        return count(anchor.astimezone(LONDON).date(), lim["amount"], lim["unit"], disregard=set(lim.get("disregard", [])))
     return add_period(anchor, lim["amount"], lim["unit"], disregard=set(lim.get("disregard", [])))
 
 

@@ -5,6 +5,13 @@ of a power has ``effective_from`` / ``effective_to`` dates and a citation; a ver
 ``effective_to`` runs until the day before the next version of the same power begins.
 Versions marked ``example = true`` are illustrations (proposed law, placeholder dates) and
 are loaded only when asked for.
+
+Every value that becomes a check says how it was checked: ``evidence`` is "statute" (the
+Act's own text was read; then and only then ``verified = true``), "secondary" (guidance, a
+council, a law blog), "practice" (non-statutory), "proposal" (a Bill, not law in force) or
+"not confirmed"; ``source`` names the section or the page. A version itself is ``verified``
+only when the instrument that brought it into force is cited (``commencement``): a change
+of law is not in force until it is commenced, whatever the Act says.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from sara.errors import Invalid
 
 DATA = Path(__file__).parent / "data" / "asb_powers_2014.toml"
 KINDS = ("expiry", "limit", "duty", "not_before")
+COUNTING = ("elapsed", "beginning_with_day", "following_day")
+EVIDENCE = ("statute", "secondary", "practice", "proposal", "not confirmed")
 _META = ("name", "section", "citation", "initial_state", "minimum_age", "bodies_allowed", "breach", "appeal")
 
 
@@ -49,6 +58,8 @@ class Rule:
     steps: dict  # key -> step table
     deadlines: dict  # key -> deadline table
     states: frozenset = field(default_factory=frozenset)
+    verified: bool = False  # its commencement was seen: ``commencement`` names the instrument
+    commencement: str | None = None
 
     def step(self, key: str) -> dict:
         try:
@@ -101,12 +112,22 @@ def _need(table: dict, key: str, where: str, kind=None):
     return value
 
 
+def _check_evidence(value: dict, w: str) -> None:
+    """A value's ``verified`` and ``evidence`` agree: verified means the statute was read."""
+    _need(value, "verified", w, bool)
+    _need(value, "source", w, str)
+    evidence = _need(value, "evidence", w, str)
+    if evidence not in EVIDENCE:
+        raise RulesError(f"{w}: evidence must be one of {', '.join(EVIDENCE)}, got {evidence!r}")
+    if value["verified"] != (evidence == "statute"):
+        raise RulesError(f"{w}: verified = {str(value['verified']).lower()} but evidence is {evidence!r}: only a value read in the statute is verified")
+
+
 def _check_limit(name: str, lim: dict, where: str) -> None:
     w = f"{where} limit '{name}'"
     if not isinstance(lim, dict):
         raise RulesError(f"{w}: must be a table")
-    _need(lim, "verified", w, bool)
-    _need(lim, "source", w, str)
+    _check_evidence(lim, w)
     if "gbp" in lim:
         if not isinstance(lim["gbp"], int) or lim["gbp"] < 0:
             raise RulesError(f"{w}: 'gbp' must be a whole number of pounds")
@@ -119,8 +140,8 @@ def _check_limit(name: str, lim: dict, where: str) -> None:
     bad = set(lim.get("disregard", [])) - DISREGARDABLE
     if bad:
         raise RulesError(f"{w}: cannot disregard {sorted(bad)}; choose from {sorted(DISREGARDABLE)}")
-    if lim.get("counting", "elapsed") not in ("elapsed", "beginning_with_day"):
-        raise RulesError(f"{w}: counting must be 'elapsed' or 'beginning_with_day'")
+    if lim.get("counting", "elapsed") not in COUNTING:
+        raise RulesError(f"{w}: counting must be one of {', '.join(COUNTING)}")
 
 
 def _authoriser_ok(token: str, ranks: tuple, roles: dict) -> bool:
@@ -140,7 +161,9 @@ def _build(raw: dict, base: dict | None, where: str) -> dict:
             merged[key] = copy.deepcopy(value)
     if "effective_to" not in raw:
         merged.pop("effective_to", None)
-    merged["example"] = raw.get("example", False)
+    # never inherited: a new version is example, verified and commenced only if it says so
+    for key in ("example", "verified", "commencement"):
+        merged[key] = raw.get(key, False if key != "commencement" else None)
     return merged
 
 
@@ -153,8 +176,14 @@ def _validate(r: dict, where: str, ranks: tuple, roles: dict) -> Rule:
     if eff_to is not None and (not isinstance(eff_to, date) or eff_to < r["effective_from"]):
         raise RulesError(f"{where}: effective_to must be a date on or after effective_from")
     ma = r["minimum_age"]
-    if not isinstance(ma, dict) or not isinstance(ma.get("value"), int) or "verified" not in ma or "source" not in ma:
-        raise RulesError(f"{where}: minimum_age must be {{ value = <int>, verified = <bool>, source = <text> }}")
+    if not isinstance(ma, dict) or not isinstance(ma.get("value"), int):
+        raise RulesError(f"{where}: minimum_age must be {{ value = <int>, verified = <bool>, evidence = <text>, source = <text> }}")
+    _check_evidence(ma, f"{where} minimum_age")
+    verified, commencement = r.get("verified", False), r.get("commencement")
+    if not isinstance(verified, bool) or (commencement is not None and not isinstance(commencement, str)):
+        raise RulesError(f"{where}: verified must be true or false and commencement the name of an instrument")
+    if verified and not (commencement or "").strip():
+        raise RulesError(f"{where}: verified = true needs the instrument that brought this version into force (commencement = ...)")
     limits = r.get("limits", {})
     for name, lim in limits.items():
         _check_limit(name, lim, where)
@@ -172,6 +201,9 @@ def _validate(r: dict, where: str, ranks: tuple, roles: dict) -> Rule:
         for tok in s.get("authorisers", []):
             if not _authoriser_ok(tok, ranks, roles):
                 raise RulesError(f"{w}: unknown authoriser {tok!r}: use a police rank (with + for 'or above') or a role in [roles]")
+        if "authorisers_source" in s:
+            _check_evidence({"verified": s.get("authorisers_verified"), "evidence": s.get("authorisers_evidence"), "source": s["authorisers_source"]},
+                            f"{w} authorisers")  # fmt: skip
         for tier in s.get("max_period", []):
             for lk in ("limit", "min_limit"):
                 if lk in tier and tier[lk] not in limits:
@@ -206,7 +238,8 @@ def _validate(r: dict, where: str, ranks: tuple, roles: dict) -> Rule:
         effective_from=r["effective_from"], effective_to=eff_to, example=bool(r.get("example", False)),
         initial_state=r["initial_state"], minimum_age=ma, bodies_allowed=bool(r["bodies_allowed"]),
         breach=r["breach"], appeal=r["appeal"], limits=limits, steps=steps, deadlines=deadlines, states=frozenset(states),
-    )
+        verified=verified, commencement=commencement,
+    )  # fmt: skip
 
 
 def parse_rules(data: dict, *, include_examples: bool = False, source: str = "rules") -> Rulebook:
