@@ -102,10 +102,9 @@ def load(engine: Engine, *, today: dt.date | None = None) -> dict:
     u = {username: get_actor(engine, username) for username, _, _ in USERS}
     add_agreement(engine, "Bolsover ASB information sharing agreement (synthetic)",
                   ["Derbyshire Constabulary", "Bolsover District Council", "Bolsover Homes (synthetic)"],
-                  "tackling ASB in Bolsover (Crime and Disorder Act 1998 s.115)", "summary", ["victim", "suspect", "premises"], dt.date(2025, 1, 1),
-                  actor=u["demo.admin"])  # fmt: skip
+                  "tackling ASB in Bolsover (Crime and Disorder Act 1998 s.115)", "summary", ["victim", "suspect", "premises"], dt.date(2025, 1, 1))  # fmt: skip
     add_agreement(engine, "Youth justice sharing (synthetic)", ["Derbyshire Constabulary", "Derbyshire Youth Offending Service"],
-                  "preventing offending by young people (Crime and Disorder Act 1998 s.37)", "full", ["suspect"], dt.date(2025, 1, 1), actor=u["demo.admin"])  # fmt: skip
+                  "preventing offending by young people (Crime and Disorder Act 1998 s.37)", "full", ["suspect"], dt.date(2025, 1, 1))  # fmt: skip
     made["problems"] = _problems(engine, u, youth, today)
     made["people"] = _people(engine, u, youth, today)
     made["premises"], flat = _premises(engine, u, youth, drugs)
