@@ -11,8 +11,10 @@ import pytest
 
 import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
+from sara.access.permissions import PermissionDenied
 from sara.access.users import add_organisation, add_user, get_actor
 from sara.casework import problems as pr
+from sara.errors import Invalid
 from sara.store import schema as s
 from tests.cli import err_json, ok_json, sara
 
@@ -86,31 +88,34 @@ def ready(engine, actor, state: str) -> dict:
 # ------------------------------------------------------------- pure guards
 
 
-def test_guards_name_what_is_missing():
+def test_guards_name_what_is_missing_and_the_field_that_supplies_it():
     p = {"state": "scanning"}
-    assert pr.missing_for(p, "analysis") == ["a problem statement (--statement)", "the specific behaviour (--behaviour)", "the place (--place)",
-                                             "the time it happens (--time)"]  # fmt: skip
+    assert pr.missing_for(p, "analysis") == [("statement", "a problem statement"), ("behaviour", "the specific behaviour"), ("place", "the place"),
+                                             ("time_pattern", "the time it happens")]  # fmt: skip
     miss = pr.missing_for({"state": "analysis", "data_sources": ["Power BI"], "victim": "v"}, "response")
-    assert "at least 2 data sources (--source; 1 given)" in miss
-    assert any("offender side" in m for m in miss) and any("location side" in m for m in miss) and not any("victim side" in m for m in miss)
-    assert any("controller" in m for m in miss) and any("measure of success" in m for m in miss) and any("baseline" in m for m in miss)
-    assert pr.missing_for({"state": "response"}, "assessment", [{"status": "open"}]) == [
-        "at least one action done (sara problem action REF --id N --status done)"]  # fmt: skip
+    assert pr.Need("sources", "at least 2 data sources (1 given)") in miss
+    fields = [m.field for m in miss]
+    assert "offender" in fields and "location" in fields and "victim" not in fields
+    assert pr.CONTROLLERS in fields and "measure_of_success" in fields and "baseline" in fields
+    assert pr.missing_for({"state": "response"}, "assessment", [{"status": "open"}]) == [("actions", "at least one action done")]
     assert pr.missing_for({"state": "response"}, "assessment", [{"status": "done"}]) == []
     closing = pr.missing_for({"state": "assessment", "measure_of_success": "calls", "outcome": "fixed"}, "closed")
-    assert any("impact scale" in m for m in closing) and any("assessment" in m for m in closing)
+    assert [m.field for m in closing] == ["outcome", ("assessment_plan", "assessment")] and "impact scale" in closing[0].text
     assert pr.missing_for({"state": "assessment", "outcome": "handed_over"}, "closed") == []  # no measure set: no assessment needed
     # an outcome the counts must show is refused when the assessment found otherwise
     worse = {"state": "assessment", "measure_of_success": "calls", "outcome": "reduced", "assessment_result": '{"outcome": "worse"}'}
-    assert pr.missing_for(worse, "closed") == ["an assessment that shows it: the assessment found 'worse', not 'reduced' "
-                                               "(loop back to analysis, or close as handled_better or handed_over)"]  # fmt: skip
+    assert pr.missing_for(worse, "closed") == [("outcome", "an assessment that shows it: the assessment found 'worse', not 'reduced' "
+                                                           "(loop back to analysis, or close as handled_better or handed_over)")]  # fmt: skip
+    # a statement of no words is not a statement
+    assert pr.missing_for({"state": "scanning", "statement": "...", "behaviour": "b", "place": "p", "time_pattern": "t"}, "analysis") == [
+        ("statement", "a problem statement in words (at least 3)")]  # fmt: skip
     assert pr.missing_for(worse | {"outcome": "handed_over"}, "closed") == []
 
 
 def test_the_full_transition_matrix_by_guard():
     """Every (from, to) pair, with every field filled: allowed exactly on the edges of the
     machine, refused otherwise with the step or state that is missing."""
-    full = {"area_code": "A", "statement": "s", "behaviour": "b", "place": "p", "time_pattern": "t", "data_sources": ["a", "b"], "victim": "v",
+    full = {"area_code": "A", "statement": "youths damage cars", "behaviour": "b", "place": "p", "time_pattern": "t", "data_sources": ["a", "b"], "victim": "v",
             "offender": "o", "location": "l", "manager": "m", "hypotheses": "h", "measure_of_success": "m", "baseline_value": 1.0,
             "outcome": "reduced", "assessment_result": "{}", "pause_reason": "r"}  # fmt: skip
     done = [{"status": "done"}]
@@ -123,7 +128,7 @@ def test_the_full_transition_matrix_by_guard():
                 assert why == [], (frm, to, why)
                 continue
             assert why, (frm, to)
-            text = why[0]
+            text = why[0].text
             if frm == to:
                 assert "already" in text
             elif frm == "closed":
@@ -138,9 +143,9 @@ def test_the_full_transition_matrix_by_guard():
     empty_done: list = []
     for frm, to in zip(pr.FLOW, pr.FLOW[1:]):
         why = pr.guard({"state": frm, "measure_of_success": "m" if to == "closed" else None}, to, empty_done)
-        assert why and all("--" in w or "action" in w for w in why), (frm, to, why)
-    assert pr.guard({"state": "response"}, "paused") == ["a reason for the pause (--reason)"]
-    assert "known state" in pr.guard({"state": "response"}, "done")[0]
+        assert why and all(w.field for w in why), (frm, to, why)  # each names the input that supplies it
+    assert pr.guard({"state": "response"}, "paused") == [("reason", "a reason for the pause")]
+    assert "known state" in pr.guard({"state": "response"}, "done")[0].text
 
 
 # ------------------------------------------------------------- service, on both databases
@@ -200,8 +205,9 @@ def test_actions_overdue_past_deadlines_and_unknowns(engine, world):
         pr.add_action(engine, pc, ref, "patrols", owner="pc", due=TODAY - dt.timedelta(days=1))
     with pytest.raises(pr.ProblemError, match="no active user called 'ghost'"):
         pr.add_action(engine, pc, ref, "patrols", owner="ghost", due=TODAY)
-    with pytest.raises(pr.ProblemError, match="no organisation called 'Nowhere'"):
+    with pytest.raises(Invalid, match="no organisation called 'Nowhere'") as refused:
         pr.add_action(engine, pc, ref, "patrols", owner="pc", due=TODAY, organisation="Nowhere")
+    assert refused.value.field == "organisation"
     with pytest.raises(pr.ProblemError, match="Bolsover DC is not working this problem"):
         pr.add_action(engine, asbo, ref, "tenancy warnings", owner="asbo", due=TODAY)
     pr.add_partner(engine, pc, ref, "Bolsover DC", "tenancy enforcement")
@@ -218,7 +224,7 @@ def test_actions_overdue_past_deadlines_and_unknowns(engine, world):
     assert pr.list_problems(engine, pc, overdue_only=True, today=TODAY) == []
     with pytest.raises(pr.ProblemError, match="is done"):
         pr.set_action(engine, pc, b["id"], "open")
-    with pytest.raises(pr.ProblemError, match="may not write action of another organisation"):
+    with pytest.raises(PermissionDenied, match="may not write action of another organisation"):
         pr.set_action(engine, pc, a["id"], "done")
 
 
@@ -227,15 +233,15 @@ def test_permissions(engine, world):
     ref = ready(engine, pc, "response")["reference"]
     pr.add_partner(engine, pc, ref, "Bolsover DC", "tenancy enforcement")
     for who in (asbo, haven, public):
-        with pytest.raises(pr.ProblemError, match="not allowed"):
+        with pytest.raises(PermissionDenied, match="not allowed"):
             pr.update(engine, who, ref, title="mine now")
-        with pytest.raises(pr.ProblemError, match="not allowed"):
+        with pytest.raises(PermissionDenied, match="not allowed"):
             pr.move(engine, who, ref, "paused", reason="x")
-        with pytest.raises(pr.ProblemError, match="not allowed"):
+        with pytest.raises(PermissionDenied, match="not allowed"):
             pr.create(engine, who, "their own")
-    with pytest.raises(pr.ProblemError, match="not allowed"):  # a partner cannot write the police's actions
+    with pytest.raises(PermissionDenied, match="not allowed"):  # a partner cannot write the police's actions
         pr.add_action(engine, asbo, ref, "patrol", owner="pc", due=TODAY)
-    with pytest.raises(pr.ProblemError, match="not allowed"):
+    with pytest.raises(PermissionDenied, match="not allowed"):
         pr.add_note(engine, haven, ref, "hello")
     assert pr.add_note(engine, asbo, ref, "two tenants identified")["problem"] == ref
     # everyone reads; the public sees no names, no triangle, no notes
@@ -252,7 +258,7 @@ def test_concurrent_edits_the_second_is_told_and_nothing_is_lost(engine, world):
     assert first["version"] == second["version"] == 1
     pr.update(engine, pc, ref, expect_version=first["version"], statement="youths damaging the memorial gardens")
     with pytest.raises(pr.ConflictError, match=r"changed by pc at .* since you read it \(you read version 1, it is now version 2\)"):
-        pr.update(engine, pc2, ref, expect_version=second["version"], statement="something else")
+        pr.update(engine, pc2, ref, expect_version=second["version"], statement="something else entirely")
     with pytest.raises(pr.ConflictError, match="since you read it"):
         pr.move(engine, pc2, ref, "scanning", expect_version=1)
     now = pr.show(engine, pc2, ref)
@@ -295,7 +301,7 @@ def test_op_dexter_through_the_cli(db_url, engine, world, tmp_path):
     p = ok_json("problem", "create", "Bolsover town centre youth ASB", "--area", "E01019812", "--category", "Anti-social behaviour",
                 "--category", "Criminal damage and arson", "--months", "2021-01:2021-03", "--objective", "Reduce ASB; increase youth engagement", *as_pc)  # fmt: skip
     ref = p["reference"]
-    assert p["state"] == "proposed" and p["events_now"]["events"] == 3 and p["next"] == {"state": "scanning", "missing": []}
+    assert p["state"] == "proposed" and p["events_now"]["events"] == 3 and p["next"] == {"state": "scanning", "missing": [], "fields": []}
     ok_json("problem", "move", ref, "scanning", *as_pc)
     # the statement must name behaviour, place and time
     ok_json("problem", "update", ref, "--statement", "Youths gather and cause damage in the town centre", *as_pc)
@@ -310,7 +316,12 @@ def test_op_dexter_through_the_cli(db_url, engine, world, tmp_path):
     # analysis: two sources, the triangle and a controller, a hypothesis, and the measure before responses
     ok_json("problem", "update", ref, "--source", "Power BI", *as_pc)
     err = err_json("problem", "move", ref, "response", *as_pc)
-    assert "at least 2 data sources (--source; 1 given)" in err and "measure of success" in err and "baseline" in err
+    # the service speaks fields; the command names the option that supplies each
+    assert "at least 2 data sources (1 given) (--source)" in err and "measure of success, set before the first response (--measure)" in err
+    assert "baseline value for the measure, set before the first response (--baseline)" in err and "(--handler, --guardian or --manager)" in err
+    with pytest.raises(pr.GuardError) as refused:
+        pr.move(engine, world["pc"], ref, "response")
+    assert refused.value.field == "sources" and "--" not in str(refused.value)
     ok_json("problem", "update", ref, "--source", "Niche", "--source", "ControlWorks", "--victim", "shoppers; elderly residents overlooking the gardens",
             "--offender", "group of youths aged 12-16, mostly unidentified", "--location", "unlit, overgrown, not overlooked",
             "--manager", "Morrisons loss prevention; council parks", "--guardian", "residents of the elderly flats",
@@ -330,15 +341,15 @@ def test_op_dexter_through_the_cli(db_url, engine, world, tmp_path):
                   "--as", "asbo", *db)  # fmt: skip
     assert "in the past" in err_json("problem", "action", ref, "x", "--owner", "pc", "--due", "2021-04-05", *as_pc)
     assert "to add an action give --owner, --due" in err_json("problem", "action", ref, "x", *as_pc)
-    assert "no active user called 'ghost'" in err_json("problem", "action", ref, "x", "--owner", "ghost", "--due", TODAY.isoformat(), *as_pc)
-    assert "at least one action done" in err_json("problem", "move", ref, "assessment", *as_pc)
+    assert err_json("problem", "action", ref, "x", "--owner", "ghost", "--due", TODAY.isoformat(), *as_pc).startswith("--owner: no active user called 'ghost'")
+    assert "at least one action done (`sara problem action REF --id N --status done`)" in err_json("problem", "move", ref, "assessment", *as_pc)
     ok_json("problem", "action", ref, "--id", str(patrol["id"]), "--status", "done", *as_pc)
     assert ok_json("problem", "action", ref, "--id", str(abc["id"]), "--status", "in_progress", "--as", "asbo", *db)["status"] == "in_progress"
     ok_json("problem", "move", ref, "assessment", *as_pc)
     # closing needs the outcome and the assessment of the measure
     err = err_json("problem", "move", ref, "closed", *as_pc)
     assert "impact scale" in err and "assessment" in err
-    assert "unknown outcome" in err_json("problem", "move", ref, "closed", "--outcome", "fixed", *as_pc)
+    assert err_json("problem", "move", ref, "closed", "--outcome", "fixed", *as_pc).startswith("--outcome: unknown outcome 'fixed': choose one of eliminated")
     assert "no assessment plan is named 'nope'" in err_json("problem", "move", ref, "closed", "--outcome", "reduced", "--assessment-plan", "nope", *as_pc)
     result = tmp_path / "assess.json"
     result.write_text(json.dumps({"verdict": "Calls fell 81% against the control.", "outcome": "reduced", "periods": {"before": "2021-01:2021-03"}}))
@@ -360,3 +371,19 @@ def test_op_dexter_through_the_cli(db_url, engine, world, tmp_path):
     assert "say who is acting" in err_json("problem", "list", *db)
     assert "no problem 'PRB-1999-0001'" in err_json("problem", "show", "PRB-1999-0001", *as_pc)
     assert "unknown state" in err_json("problem", "list", "--state", "done", *as_pc)
+
+
+def test_a_statement_says_something_in_words(engine, world, db_url):
+    """A caseworker's placeholder ("...", "-", "tbc") is not a problem statement: at least
+    three different words, so the statement can say what happens, where and when."""
+    pc = world["pc"]
+    for nothing in ("...", "-", "   ", "tbc", "ASB ASB ASB", "x y z", "12 34 56"):
+        with pytest.raises(pr.ProblemError, match="is not a statement") as refused:
+            pr.create(engine, pc, "Youth ASB", statement=nothing)
+        assert refused.value.field == "statement" and "at least 3 words" in refused.value.fix
+    ref = pr.create(engine, pc, "Youth ASB", statement="Youths damage cars")["reference"]
+    with pytest.raises(pr.ProblemError, match="is not a statement"):
+        pr.update(engine, pc, ref, statement="- - -")
+    assert pr.show(engine, pc, ref)["statement"] == "Youths damage cars"  # nothing saved
+    err = err_json("problem", "update", ref, "--statement", "...", "--as", "pc", "--db", db_url)
+    assert err.startswith("--statement: the problem statement '...' is not a statement: say in at least 3 words")

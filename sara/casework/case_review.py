@@ -32,9 +32,10 @@ import json
 from sqlalchemy import Engine, select
 
 from sara.access import audit
+from sara.access.permissions import require
 from sara.casework.clock import period_beginning_with
 from sara.casework.people import PURPOSE, check_read, person_row, show_person
-from sara.casework.records import NotFound, RecordError, assign_reference, org_id, org_names, require, temporary_reference
+from sara.casework.records import NotFound, RecordError, assign_reference, org_id, org_names, temporary_reference
 from sara.store.schema import access as sa_
 from sara.store.schema import people as sp
 
@@ -76,7 +77,8 @@ def decide(count: int, threshold: int, hate_incident: bool = False) -> bool:
 
 def _check_threshold(threshold: int) -> None:
     if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= MAX_THRESHOLD:
-        raise RecordError(f"the threshold must be 1, 2 or 3 qualifying complaints (the 2014 Act allows a local threshold of at most {MAX_THRESHOLD}); got {threshold!r}")
+        raise RecordError(f"the threshold must be 1, 2 or 3 qualifying complaints; got {threshold!r}", field="threshold",
+                          fix=f"the 2014 Act allows a local threshold of at most {MAX_THRESHOLD} (s.104(4))")  # fmt: skip
 
 
 def _complaints(conn, person_id: int) -> list[dict]:
@@ -89,7 +91,8 @@ def _may_record(conn, actor, p: dict) -> None:
     pp = sp.PersonPartner.__table__
     partner = conn.execute(select(pp.c.role).where(pp.c.person_id == p["id"], pp.c.organisation_id == actor.organisation_id)).first()
     if p["organisation_id"] != actor.organisation_id and partner is None:
-        raise RecordError(f"your organisation is not working with {p['reference']}: say so first with `sara person work-with {p['reference']} --role ROLE`")
+        raise RecordError(f"your organisation is not working with {p['reference']}", field="ref",
+                          fix=f"record first that your organisation works with {p['reference']}, and its role")  # fmt: skip
     require(actor, "write", "person", actor.organisation_id)
 
 
@@ -98,9 +101,9 @@ def record_complaint(engine: Engine, actor, ref: str, *, behaviour_on: dt.date, 
     """Record a complaint by person ``ref`` made to the actor's organisation."""
     now = now or audit.utcnow()
     if complained_on < behaviour_on:
-        raise RecordError(f"the complaint ({complained_on}) cannot be made before the behaviour it is about ({behaviour_on})")
+        raise RecordError(f"the complaint ({complained_on}) cannot be made before the behaviour it is about ({behaviour_on})", field="complained_on")
     if complained_on > now.date():
-        raise RecordError(f"the complaint date {complained_on} is in the future")
+        raise RecordError(f"the complaint date {complained_on} is in the future", field="complained_on")
     t = sp.Complaint.__table__
     with engine.connect() as conn:
         p = person_row(conn, ref)
@@ -137,16 +140,16 @@ def apply(engine: Engine, actor, ref: str, *, received_on: dt.date, threshold: i
     _check_threshold(threshold)
     now = now or audit.utcnow()
     if received_on > now.date():
-        raise RecordError(f"the application date {received_on} is in the future")
+        raise RecordError(f"the application date {received_on} is in the future", field="received_on")
     if on_behalf and not consent:
-        raise RecordError("an application made on a victim's behalf needs their consent: record it with --consent")
+        raise RecordError("an application made on a victim's behalf needs their consent", field="consent", fix="record that the victim consented")
     check_read(actor)
     require(actor, "write", "person", actor.organisation_id)
     t, o = sp.CaseReview.__table__, sa_.Organisation.__table__
     with engine.connect() as conn:
         kind = conn.execute(select(o.c.type).where(o.c.id == actor.organisation_id)).scalar_one()
         if kind not in RELEVANT_BODY_TYPES:
-            raise RecordError(f"a {kind} organisation is not a relevant body (s.105): the council, the police, the ICB or a co-opted social landlord receives the application")
+            raise RecordError(f"a {kind} organisation is not a relevant body (s.105)", fix="the council, the police, the ICB or a co-opted social landlord receives the application")
         p = person_row(conn, ref)
         q = qualifying(_complaints(conn, p["id"]), received_on, hate_counts_as_threshold=hate_counts_as_threshold)
     met = decide(len(q["counted"]), threshold, q["hate_incident"])
@@ -174,7 +177,7 @@ def hold_review(engine: Engine, actor, reference: str, *, held_on: dt.date, reco
     """Record that the review meeting was held and how many recommendations it made (0: none)."""
     now = now or audit.utcnow()
     if recommendations < 0:
-        raise RecordError("recommendations is a count: 0 or more")
+        raise RecordError("recommendations is a count", field="recommendations", fix="give 0 or more")
     t = sp.CaseReview.__table__
     with engine.connect() as conn:
         r = _review_row(conn, reference)
@@ -183,7 +186,7 @@ def hold_review(engine: Engine, actor, reference: str, *, held_on: dt.date, reco
         need = "the threshold to be met first (an application below it is not reviewed; the applicant may appeal locally)" if r["state"] == "threshold_not_met" else "a review not yet held"
         raise RecordError(f"cannot record a review of {reference}: it needs {need}")
     if held_on < r["received_on"] or held_on > now.date():
-        raise RecordError(f"the review date {held_on} must be between the application ({r['received_on']}) and today")
+        raise RecordError(f"the review date {held_on} must be between the application ({r['received_on']}) and today", field="held_on")
     with engine.begin() as conn:
         n = conn.execute(t.update().where(t.c.id == r["id"], t.c.version == r["version"])
                          .values(state="review_held", review_held_on=held_on, recommendations=recommendations, version=r["version"] + 1)).rowcount  # fmt: skip
@@ -213,7 +216,7 @@ def figures(engine: Engine, actor, start: dt.date, end: dt.date, *, organisation
     """The four published figures for ``start``..``end`` (inclusive): of one relevant body,
     or of every organisation in the database (the partnership). Counts only."""
     if end < start:
-        raise RecordError(f"the period ends ({end}) before it starts ({start})")
+        raise RecordError(f"the period ends ({end}) before it starts ({start})", field="end", fix="give a period that runs forward")
     t = sp.CaseReview.__table__
     with engine.connect() as conn:
         q = select(t)

@@ -17,18 +17,16 @@ force 3 in 3 months: both numbers are arguments). The windows are those of
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
-from sara.access.permissions import PermissionDenied, can, search, view, view_many
-from sara.casework.records import RecordError, age_band, assign_reference, by_reference, org_names, require, temporary_reference, text_key
+from sara.access.permissions import require, search, view, view_many
+from sara.casework.records import RecordError, age_band, assign_reference, by_reference, org_names, temporary_reference, text_key
 from sara.scan.repeats import repeats
 from sara.scan.result import ScanError
 from sara.store.schema import Event
@@ -41,7 +39,7 @@ EXPORT_COLUMNS = ("id", "name", "category", "age_band", "ward", "flags", "dob", 
 
 
 def person_row(conn, ref: str) -> dict:
-    return by_reference(conn, sp.Person.__table__, ref, "see `sara person list`")
+    return by_reference(conn, sp.Person.__table__, ref, "check the reference (PER-YYYY-NNNN) against the list of people")
 
 
 def _record(p: dict, names: dict[int, str], roles: dict[str, int], risk, today: dt.date) -> dict:
@@ -81,8 +79,7 @@ def person_items(conn, rows: list[dict], today: dt.date) -> list[tuple[dict, int
 
 
 def check_read(actor) -> None:
-    if not can(actor, "read", "person", actor.organisation_id):
-        raise PermissionDenied(f"not allowed: a {actor.role} may not read people")
+    require(actor, "read", "person", actor.organisation_id)
 
 
 def add_person(engine: Engine, actor, name: str, category: str, *, dob: dt.date | None = None, source_ref: str | None = None,
@@ -91,13 +88,13 @@ def add_person(engine: Engine, actor, name: str, category: str, *, dob: dt.date 
     there (same name and date of birth, or same ``source_ref``), naming that record."""
     require(actor, "write", "person", actor.organisation_id)
     if category not in CATEGORIES:
-        raise RecordError(f"unknown category {category!r}: choose one of {', '.join(CATEGORIES)}")
+        raise RecordError(f"unknown category {category!r}", field="category", fix=f"choose one of {', '.join(CATEGORIES)}")
     name = " ".join((name or "").split())
     if not name:
-        raise RecordError("a person needs a name (use the name your organisation records; 'Unknown male, 20s' is a name too)")
+        raise RecordError("a person needs a name", field="name", fix="use the name your organisation records; 'Unknown male, 20s' is a name too")
     now = now or audit.utcnow()
     if dob is not None and dob > now.date():
-        raise RecordError(f"the date of birth {dob.isoformat()} is in the future: give YYYY-MM-DD on or before today")
+        raise RecordError(f"the date of birth {dob.isoformat()} is in the future", field="dob", fix="give YYYY-MM-DD on or before today")
     t = sp.Person.__table__
     key = text_key(name)
     with engine.connect() as conn:
@@ -105,13 +102,13 @@ def add_person(engine: Engine, actor, name: str, category: str, *, dob: dt.date 
         if source_ref:
             hit = conn.execute(select(t.c.reference).where(t.c.organisation_id == actor.organisation_id, t.c.source_ref == source_ref)).scalar()
             if hit:
-                raise RecordError(f"duplicate person: {hit} already has your reference {source_ref!r}; link events to {hit} instead")
+                raise RecordError(f"duplicate person: {hit} already has your reference {source_ref!r}", field="source_ref", fix=f"link events to {hit} instead")
     for ref, born in same:
         if born == dob:
             born_text = f"born {dob.isoformat()}" if dob else "with no date of birth"
             raise RecordError(f"duplicate person: {name} {born_text} is already recorded as {ref}; link to {ref} instead of adding them again")
         if dob is None or born is None:
-            raise RecordError(f"possible duplicate: {ref} has the same name; give the date of birth of both to tell them apart (or link to {ref})")
+            raise RecordError(f"possible duplicate: {ref} has the same name", field="dob", fix=f"give the date of birth of both to tell them apart, or link to {ref}")
     values = dict(organisation_id=actor.organisation_id, name=name, name_key=key, dob=dob, category=category, source_ref=source_ref or None,
                   address=address, ward=ward, flags=json.dumps(sorted(set(flags))), created_at=now, created_by=actor.id, version=1)  # fmt: skip
     try:
@@ -138,7 +135,7 @@ def _all(engine: Engine, category: str | None, today: dt.date) -> list[tuple[dic
     q = select(t).order_by(t.c.id)
     if category:
         if category not in CATEGORIES:
-            raise RecordError(f"unknown category {category!r}: choose one of {', '.join(CATEGORIES)}")
+            raise RecordError(f"unknown category {category!r}", field="category", fix=f"choose one of {', '.join(CATEGORIES)}")
         q = q.where(t.c.category == category)
     with engine.connect() as conn:
         return person_items(conn, [dict(r) for r in conn.execute(q).mappings()], today)
@@ -165,24 +162,20 @@ def search_people(engine: Engine, actor, query: str, *, purpose: str = PURPOSE, 
     """People whose *visible* fields contain ``query``: a hidden field neither matches nor counts."""
     check_read(actor)
     if not query.strip():
-        raise RecordError("say what to search for")
+        raise RecordError("say what to search for", field="query")
     hits = []
     for record, owner, partners in _all(engine, None, today or dt.date.today()):
         hits += search(engine, actor, "person", [(record, owner, partners)], query, purpose=purpose, category=record["category"])
     return hits
 
 
-def export_people(engine: Engine, actor, path: str | Path, *, purpose: str, today: dt.date | None = None) -> int:
-    """Write the people the actor may export, at their scopes, to CSV; each row audited as an export."""
-    if not can(actor, "export", "person", actor.organisation_id):
-        raise PermissionDenied(f"not allowed: a {actor.role} may not export people")
+def export_people(engine: Engine, actor, *, purpose: str, today: dt.date | None = None) -> dict:
+    """The people the actor may export, each at its scope, as ``columns`` and ``rows`` for a
+    face to write (``sara.report.export``); every row showing personal data is audited as an
+    export. Refused, naming nobody, for a role that exports nothing."""
+    require(actor, "export", "person", actor.organisation_id)
     rows = person_views(engine, actor, _all(engine, None, today or dt.date.today()), purpose, action="export")
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()})
-    return len(rows)
+    return {"columns": list(EXPORT_COLUMNS), "rows": rows, "purpose": purpose}
 
 
 def work_with(engine: Engine, actor, ref: str, role: str, *, now: dt.datetime | None = None) -> dict:
@@ -190,13 +183,13 @@ def work_with(engine: Engine, actor, ref: str, role: str, *, now: dt.datetime | 
     "working with", so they know whom to ask)."""
     check_read(actor)
     if not (role and role.strip()):
-        raise RecordError("say what your organisation does with them (--role), e.g. 'tenancy support'")
+        raise RecordError("say what your organisation does with them", field="role", fix="e.g. 'tenancy support'")
     now = now or audit.utcnow()
     t = sp.PersonPartner.__table__
     with engine.connect() as conn:
         p = person_row(conn, ref)
     if p["organisation_id"] == actor.organisation_id:
-        raise RecordError(f"{ref} is your organisation's own record: it already shows you as working with them")
+        raise RecordError(f"{ref} is your organisation's own record: it already shows you as working with them", field="ref")
     with engine.begin() as conn:
         done = conn.execute(t.update().where(t.c.person_id == p["id"], t.c.organisation_id == actor.organisation_id).values(role=role)).rowcount
         if not done:
@@ -210,7 +203,7 @@ def link_events(engine: Engine, actor, ref: str, role: str, *, event_ids=(), by_
     whose ``victim_ref``/``suspect_ref`` equals the person's own reference, which links a
     partner export's repeat reports at once instead of by hand."""
     if role not in EVENT_ROLES:
-        raise RecordError(f"unknown role {role!r}: choose one of {', '.join(EVENT_ROLES)}")
+        raise RecordError(f"unknown role {role!r}", field="role", fix=f"choose one of {', '.join(EVENT_ROLES)}")
     now = now or audit.utcnow()
     e, t = Event.__table__, sp.PersonEvent.__table__
     with engine.connect() as conn:
@@ -221,19 +214,20 @@ def link_events(engine: Engine, actor, ref: str, role: str, *, event_ids=(), by_
             found = set(conn.execute(select(e.c.id).where(e.c.id.in_(ids))).scalars())
             missing = [i for i in ids if i not in found]
             if missing:
-                raise RecordError(f"no event with id {', '.join(map(str, missing[:5]))}: see `sara status` for what is loaded")
+                raise RecordError(f"no event with id {', '.join(map(str, missing[:5]))}", field="event_ids", fix="give the ids of loaded events")
         if by_source_ref:
             if not p["source_ref"]:
-                raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' victim_ref or suspect_ref by")
+                raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' victim_ref or suspect_ref by", field="by_source_ref",
+                                  fix="link events by their ids instead")  # fmt: skip
             column = e.c.suspect_ref if role == "suspect" else e.c.victim_ref
             ids = sorted(set(ids) | set(conn.execute(select(e.c.id).where(column == p["source_ref"])).scalars()))
         have = set(conn.execute(select(t.c.event_id).where(t.c.person_id == p["id"], t.c.role == role)).scalars())
     new = [i for i in ids if i not in have]
     if not ids:
         if by_source_ref:
-            raise RecordError(f"no event has {p['source_ref']!r} as its {'suspect_ref' if role == 'suspect' else 'victim_ref'}: load the partner export that carries it "
-                              "(`sara load events FILE --mapping MAP`), or give --event ID (repeat)")
-        raise RecordError("no events to link: give --event ID (repeat) or --by-source-ref")
+            raise RecordError(f"no event has {p['source_ref']!r} as its {'suspect_ref' if role == 'suspect' else 'victim_ref'}", field="by_source_ref",
+                              fix="load the partner export that carries it (with a mapping of its columns), or link events by their ids")  # fmt: skip
+        raise RecordError("no events to link", field="event_ids", fix="give the ids of the events, or link by the person's own reference (by_source_ref)")
     with engine.begin() as conn:
         if new:
             conn.execute(t.insert(), [{"person_id": p["id"], "event_id": i, "role": role, "linked_at": now, "linked_by": actor.id} for i in new])
@@ -254,7 +248,7 @@ def repeat_victims(engine: Engine, actor, *, threshold: int = 3, window_days: fl
     with engine.connect() as conn:
         rows = conn.execute(select(pe.c.person_id, e.c.month, e.c.occurred_from).join(e, e.c.id == pe.c.event_id).where(pe.c.role == "victim")).all()
     if not rows:
-        return {"rule": None, "rows": [], "notes": ["no events are linked to anyone as a victim yet: `sara person link`"]}
+        return {"rule": None, "rows": [], "notes": ["no events are linked to anyone as a victim yet: link a person's events to them as victim"]}
     frame = pl.DataFrame({"victim_ref": [str(r[0]) for r in rows], "month": [r[1] for r in rows], "occurred_from": [r[2] for r in rows]},
                          schema={"victim_ref": pl.String, "month": pl.Date, "occurred_from": pl.Datetime("us")})  # fmt: skip
     timed = frame["occurred_from"].null_count() == 0

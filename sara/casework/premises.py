@@ -7,7 +7,7 @@ it; only it writes the record, and others see it through ``sara.access.permissio
 in one organisation) is refused naming the record it duplicates.
 
 The register counts, for each premises, as at a date: breaches of interventions whose subject
-is the premises (``sara power issue --kind premises --subject PRM-...``), events linked to it
+is the premises (an intervention of subject kind "premises" and subject reference PRM-...), events linked to it
 (calls for service and crimes) and the drug-related ones among them, within each factor's
 window; and the yes/no facts recorded on it (a vulnerable occupant, a cuckooing concern). Each
 count is capped, weighted and summed; the bands turn the score into red, amber or green
@@ -23,9 +23,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
-from sara.access.permissions import PermissionDenied, can, view, view_many
+from sara.access.permissions import require, view, view_many
 from sara.casework import instruments
-from sara.casework.records import RecordError, assign_reference, by_reference, linked_events, org_names, require, temporary_reference, text_key, working_with
+from sara.casework.records import RecordError, assign_reference, by_reference, linked_events, org_names, temporary_reference, text_key, working_with
 from sara.store.schema import Event
 from sara.store.schema import people as sp
 from sara.store.schema import powers as spw
@@ -36,7 +36,7 @@ PURPOSE = "casework"
 
 
 def _row(conn, ref: str) -> dict:
-    return by_reference(conn, sp.Premises.__table__, ref, "see `sara premises register`")
+    return by_reference(conn, sp.Premises.__table__, ref, "check the reference (PRM-YYYY-NNNN) against the premises register")
 
 
 def rate(version: dict, facts: dict) -> dict:
@@ -118,13 +118,14 @@ def add_premises(engine: Engine, actor, address: str, *, premises_type: str = "d
     require(actor, "write", "premises", actor.organisation_id)
     address = " ".join((address or "").split())
     if not address:
-        raise RecordError("a premises needs an address")
+        raise RecordError("a premises needs an address", field="address")
     if premises_type not in TYPES:
-        raise RecordError(f"unknown premises type {premises_type!r}: choose one of {', '.join(TYPES)}")
+        raise RecordError(f"unknown premises type {premises_type!r}", field="premises_type", fix=f"choose one of {', '.join(TYPES)}")
     if uprn is not None and not (uprn.isdigit() and len(uprn) <= 12):
-        raise RecordError(f"UPRN {uprn!r} is not a UPRN: up to 12 digits (OS AddressBase)")
+        raise RecordError(f"UPRN {uprn!r} is not a UPRN", field="uprn", fix="give up to 12 digits (OS AddressBase), or leave it out")
     if (lon is None) != (lat is None) or (lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)):
-        raise RecordError("give both --lon and --lat in WGS84 degrees (lon -180..180, lat -90..90), or neither")
+        raise RecordError("a position needs both longitude and latitude in WGS84 degrees", field="lon" if lon is None or not -180 <= lon <= 180 else "lat",
+                          fix="give both (longitude -180 to 180, latitude -90 to 90), or neither")  # fmt: skip
     postcode = " ".join(postcode.upper().split()) if postcode else None
     key = text_key(address, postcode)
     now = now or audit.utcnow()
@@ -134,7 +135,7 @@ def add_premises(engine: Engine, actor, address: str, *, premises_type: str = "d
         hit = conn.execute(select(t.c.reference).where(mine, t.c.uprn == uprn)).scalar() if uprn else None
         hit = hit or conn.execute(select(t.c.reference).where(mine, t.c.address_key == key)).scalar()
     if hit:
-        raise RecordError(f"duplicate premises: {address} is already recorded as {hit}; link events to {hit} instead of adding it again")
+        raise RecordError(f"duplicate premises: {address} is already recorded as {hit}", field="address", fix=f"link events to {hit} instead of adding it again")
     values = dict(organisation_id=actor.organisation_id, address=address, address_key=key, postcode=postcode, uprn=uprn, premises_type=premises_type,
                   source_ref=source_ref, lon=lon, lat=lat, ward=ward, vulnerable_occupant=vulnerable_occupant, cuckooing_concern=cuckooing_concern,
                   created_at=now, created_by=actor.id, version=1)  # fmt: skip
@@ -154,7 +155,7 @@ def update_premises(engine: Engine, actor, ref: str, *, expect_version: int | No
     now = now or audit.utcnow()
     values = {k: v for k, v in (("vulnerable_occupant", vulnerable_occupant), ("cuckooing_concern", cuckooing_concern)) if v is not None}
     if not values:
-        raise RecordError("nothing to change: give --vulnerable-occupant/--no-vulnerable-occupant or --cuckooing/--no-cuckooing")
+        raise RecordError("nothing to change", fix="say whether a vulnerable person lives there, or whether there is a cuckooing concern, or both")
     t = sp.Premises.__table__
     with engine.connect() as conn:
         p = _row(conn, ref)
@@ -163,14 +164,13 @@ def update_premises(engine: Engine, actor, ref: str, *, expect_version: int | No
     with engine.begin() as conn:
         n = conn.execute(t.update().where(t.c.id == p["id"], t.c.version == seen).values(**values, version=seen + 1)).rowcount
         if n == 0:
-            raise RecordError(f"{ref} was changed by someone else since you read it (version {seen}): show it again and re-apply your change")
+            raise RecordError(f"{ref} was changed by someone else since you read it (version {seen})", field="expect_version", fix="show it again and re-apply your change")
         audit.record(conn, [audit.Entry("change", actor, "premises", ref, owner_org_id=p["organisation_id"], purpose=PURPOSE, detail=values)])
     return show_premises(engine, actor, ref, purpose="updating the premises", at=now.date())
 
 
 def _check_read(actor) -> None:
-    if not can(actor, "read", "premises", actor.organisation_id):
-        raise PermissionDenied(f"not allowed: a {actor.role} may not read premises")
+    require(actor, "read", "premises", actor.organisation_id)
 
 
 def show_premises(engine: Engine, actor, ref: str, *, purpose: str = PURPOSE, at: dt.date | None = None, path: str | Path = REGISTER) -> dict:
@@ -191,7 +191,7 @@ def register(engine: Engine, actor, *, at: dt.date | None = None, band: str | No
     version = _version(at, path)
     bands = [b["band"] for b in version["bands"]]
     if band is not None and band not in bands:
-        raise RecordError(f"unknown band {band!r}: choose one of {', '.join(bands)}")
+        raise RecordError(f"unknown band {band!r}", field="band", fix=f"choose one of {', '.join(bands)}")
     t = sp.Premises.__table__
     with engine.connect() as conn:
         items = _items(conn, [dict(r) for r in conn.execute(select(t).order_by(t.c.id)).mappings()], version, at)
@@ -214,17 +214,18 @@ def link_events(engine: Engine, actor, ref: str, *, event_ids=(), by_source_ref:
         found = set(conn.execute(select(e.c.id).where(e.c.id.in_(ids))).scalars()) if ids else set()
         missing = [i for i in ids if i not in found]
         if missing:
-            raise RecordError(f"no event with id {', '.join(map(str, missing[:5]))}: see `sara status` for what is loaded")
+            raise RecordError(f"no event with id {', '.join(map(str, missing[:5]))}", field="event_ids", fix="give the ids of loaded events")
         if by_source_ref:
             if not p["source_ref"]:
-                raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' premises_ref by")
+                raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' premises_ref by", field="by_source_ref",
+                                  fix="link events by their ids instead")  # fmt: skip
             ids = sorted(set(ids) | set(conn.execute(select(e.c.id).where(e.c.premises_ref == p["source_ref"])).scalars()))
         have = set(conn.execute(select(t.c.event_id).where(t.c.premises_id == p["id"])).scalars())
     if not ids:
         if by_source_ref:
-            raise RecordError(f"no event has {p['source_ref']!r} as its premises_ref: load the partner export that carries it "
-                              "(`sara load events FILE --mapping MAP`), or give --event ID (repeat)")
-        raise RecordError("no events to link: give --event ID (repeat) or --by-source-ref")
+            raise RecordError(f"no event has {p['source_ref']!r} as its premises_ref", field="by_source_ref",
+                              fix="load the partner export that carries it (with a mapping of its columns), or link events by their ids")  # fmt: skip
+        raise RecordError("no events to link", field="event_ids", fix="give the ids of the events, or link by the premises' own reference (by_source_ref)")
     new = [i for i in ids if i not in have]
     with engine.begin() as conn:
         if new:

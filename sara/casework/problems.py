@@ -3,10 +3,15 @@
 States run ``proposed -> scanning -> analysis -> response -> assessment -> closed``, with a
 loop back ``assessment -> analysis`` and ``paused`` from any open state back to the state it
 left. Each move is guarded by the award and College of Policing criteria; the guards are pure
-functions (``guard``, ``missing_for``) returning the missing items, so every refusal names the
-missing step. The service functions check permissions with ``sara.access.permissions.can``
-(the same checks as the web), write every change to the audit trail, and check the problem's
-``version`` on every update (optimistic concurrency): a stale editor is told who changed it.
+functions (``guard``, ``missing_for``) returning the missing items, each with the field that
+would supply it, so every refusal names the missing step and a face can point at the input.
+The service functions check permissions with ``sara.access.permissions`` (the same checks as
+the web), write every change to the audit trail, and check the problem's ``version`` on every
+update (optimistic concurrency): a stale editor is told who changed it.
+
+A problem statement is words: at least ``STATEMENT_WORDS`` different words of two letters or
+more ("..." or "-" is not a statement), as the SARA guidance asks a statement to describe the
+behaviour, the place and the time (casework-anchors §4).
 """
 
 from __future__ import annotations
@@ -14,16 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sara import errors
 from sara.access import audit
-from sara.access.permissions import can
+from sara.access.permissions import PermissionDenied, can, require
 from sara.access.users import Actor
+from sara.casework.records import CaseworkError, org_id, org_names
 from sara.store.schema import Area, Event, EventArea
 from sara.store.schema import access as sa_
 from sara.store.schema import problems as sp
@@ -41,10 +49,11 @@ CONTROLLERS = ("handler", "guardian", "manager")
 PRE_REGISTERED = ("measure_of_success", "baseline_value")
 TEXT_FIELDS = ("title", "objective", "statement", "behaviour", "place", "time_pattern", *TRIANGLE, *CONTROLLERS, "hypotheses", "measure_of_success")
 PURPOSE = "problem solving"
+STATEMENT_WORDS = 3
 
 
-class ProblemError(errors.Invalid):
-    """A refused problem operation; the message says what is missing or wrong."""
+class ProblemError(CaseworkError):
+    """A refused problem operation: what is missing or wrong, the field, and the fix."""
 
 
 class GuardError(ProblemError):
@@ -62,8 +71,33 @@ class NotFound(errors.NotFound):
 # ---------------------------------------------------------------- guards (pure)
 
 
+class Need(NamedTuple):
+    """One thing a move still needs: the ``field`` that supplies it (a name of ``update``,
+    ``move`` or ``add_action``'s arguments; a tuple when any one of them will do; None when
+    it is not an input), and what it is, in words."""
+
+    field: str | tuple[str, ...] | None
+    text: str
+
+
 def _filled(value) -> bool:
     return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def words(text: str | None) -> list[str]:
+    """The different words of ``text`` (two letters or more, casefolded), in order."""
+    return list(dict.fromkeys(w.casefold() for w in re.findall(r"[^\W\d_]{2,}", text or "")))
+
+
+def is_statement(text: str | None) -> bool:
+    """Whether ``text`` says something: at least ``STATEMENT_WORDS`` different words."""
+    return len(words(text)) >= STATEMENT_WORDS
+
+
+def _check_statement(statement: str | None) -> None:
+    if statement is not None and not is_statement(statement):
+        raise ProblemError(f"the problem statement {statement.strip()[:40]!r} is not a statement", field="statement",
+                           fix=f"say in at least {STATEMENT_WORDS} words what happens, where and when, e.g. 'youths damage cars on Oxcroft Lane on Friday nights'")  # fmt: skip
 
 
 def sources_of(p: Mapping) -> list[str]:
@@ -73,78 +107,80 @@ def sources_of(p: Mapping) -> list[str]:
     return list(s or [])
 
 
-def missing_for(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[str]:
+def missing_for(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[Need]:
     """What ``p`` (a problem as a mapping) still needs to enter state ``target``: [] when
     the guard passes. ``actions`` are the problem's actions (``status`` each)."""
-    miss: list[str] = []
+    miss: list[Need] = []
     if target == "scanning":
         if not _filled(p.get("area_code")):
-            miss.append("an area (--area CODE of a loaded area)")
+            miss.append(Need("area", "an area: the code of a loaded area"))
     elif target == "analysis":
         if not _filled(p.get("statement")):
-            miss.append("a problem statement (--statement)")
+            miss.append(Need("statement", "a problem statement"))
+        elif not is_statement(p["statement"]):
+            miss.append(Need("statement", f"a problem statement in words (at least {STATEMENT_WORDS})"))
         if not _filled(p.get("behaviour")):
-            miss.append("the specific behaviour (--behaviour)")
+            miss.append(Need("behaviour", "the specific behaviour"))
         if not _filled(p.get("place")):
-            miss.append("the place (--place)")
+            miss.append(Need("place", "the place"))
         if not _filled(p.get("time_pattern")):
-            miss.append("the time it happens (--time)")
+            miss.append(Need("time_pattern", "the time it happens"))
     elif target == "response":
         n = len(sources_of(p))
         if n < 2:
-            miss.append(f"at least 2 data sources (--source; {n} given)")
+            miss.append(Need("sources", f"at least 2 data sources ({n} given)"))
         for side in TRIANGLE:
             if not _filled(p.get(side)):
-                miss.append(f"the {side} side of the problem analysis triangle (--{side})")
+                miss.append(Need(side, f"the {side} side of the problem analysis triangle"))
         if not any(_filled(p.get(c)) for c in CONTROLLERS):
-            miss.append("at least one controller: handler, guardian or manager (--handler/--guardian/--manager)")
+            miss.append(Need(CONTROLLERS, "at least one controller: a handler, guardian or manager"))
         if not _filled(p.get("hypotheses")):
-            miss.append("a hypothesis of why it happens (--hypothesis)")
+            miss.append(Need("hypotheses", "a hypothesis of why it happens"))
         if not _filled(p.get("measure_of_success")):
-            miss.append("a measure of success (--measure), set before the first response")
+            miss.append(Need("measure_of_success", "a measure of success, set before the first response"))
         if p.get("baseline_value") is None:
-            miss.append("a baseline value for the measure (--baseline), set before the first response")
+            miss.append(Need("baseline", "a baseline value for the measure, set before the first response"))
     elif target == "assessment":
         if not any(a.get("status") == "done" for a in actions):
-            miss.append("at least one action done (sara problem action REF --id N --status done)")
+            miss.append(Need("actions", "at least one action done"))
     elif target == "closed":
         if p.get("outcome") not in OUTCOMES:
-            miss.append(f"an outcome on the impact scale (--outcome {'|'.join(OUTCOMES)})")
+            miss.append(Need("outcome", f"an outcome on the impact scale: {', '.join(OUTCOMES)}"))
         if _filled(p.get("measure_of_success")) and not _filled(p.get("assessment_result")):
-            miss.append("an assessment of the measure of success (--assessment-plan NAME or --assessment-file PATH)")
+            miss.append(Need(("assessment_plan", "assessment"), "an assessment of the measure of success: a saved assessment plan, or an assessment's result"))
         found = (_json(p.get("assessment_result")) or {}).get("outcome") if _filled(p.get("assessment_result")) else None
         if p.get("outcome") in SHOWN_BY and found and found not in SHOWN_BY[p["outcome"]]:
-            miss.append(f"an assessment that shows it: the assessment found {found!r}, not {p['outcome']!r} "
-                        "(loop back to analysis, or close as handled_better or handed_over)")
+            miss.append(Need("outcome", f"an assessment that shows it: the assessment found {found!r}, not {p['outcome']!r} "
+                                        "(loop back to analysis, or close as handled_better or handed_over)"))  # fmt: skip
     return miss
 
 
-def guard(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[str]:
+def guard(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[Need]:
     """Why ``p`` may not move to ``target``: the order of the states first (naming the step
     to take), then the target's missing items. [] when the move is allowed."""
     if target not in STATES:
-        return [f"a known state: {', '.join(STATES)} ({target!r} is not one)"]
+        return [Need("target", f"a known state: {', '.join(STATES)} ({target!r} is not one)")]
     state = p["state"]
     if state == target:
-        return [f"a different state: the problem is already {state}"]
+        return [Need("target", f"a different state: the problem is already {state}")]
     if state == "closed":
-        return ["an open problem: it is closed, and a closed problem does not move"]
+        return [Need(None, "an open problem: it is closed, and a closed problem does not move")]
     if state == "paused":
         back = p.get("paused_from")
         if target != back:
-            return [f"to resume first: the problem is paused and resumes only to {back}"]
+            return [Need("target", f"to resume first: the problem is paused and resumes only to {back}")]
         return []
     if target == "paused":
-        return [] if _filled(p.get("pause_reason")) else ["a reason for the pause (--reason)"]
+        return [] if _filled(p.get("pause_reason")) else [Need("reason", "a reason for the pause")]
     if state == "assessment" and target == "analysis":
         return []  # loop back: objective not met or new information
     i, j = FLOW.index(state), FLOW.index(target)
     if j < i:
         back = " (assessment may loop back to analysis)" if target == "analysis" else ""
-        return [f"a forward move: {state} does not go back to {target}{back}"]
+        return [Need("target", f"a forward move: {state} does not go back to {target}{back}")]
     if j > i + 1:
         steps = " then ".join(FLOW[i + 1 : j])
-        return [f"the {steps} step{'s' if j - i > 2 else ''} first: {state} moves next to {FLOW[i + 1]}"]
+        return [Need("target", f"the {steps} step{'s' if j - i > 2 else ''} first: {state} moves next to {FLOW[i + 1]}")]
     return missing_for(p, target, actions)
 
 
@@ -160,7 +196,7 @@ def _problem_row(conn: Connection, ref: str | int) -> dict:
     where = t.c.id == ref if isinstance(ref, int) else t.c.reference == str(ref)
     row = conn.execute(select(t).where(where)).mappings().first()
     if row is None:
-        raise NotFound(f"no problem {ref!r}: see `sara problem list`")
+        raise NotFound(f"no problem {ref!r}: check the reference (PRB-YYYY-NNNN) against the list of problems")
     return dict(row)
 
 
@@ -170,8 +206,9 @@ def _actions(conn: Connection, problem_id: int) -> list[dict]:
 
 
 def _names(conn: Connection) -> tuple[dict[int, str], dict[int, str]]:
-    u, o = sa_.User.__table__, sa_.Organisation.__table__
-    return dict(conn.execute(select(u.c.id, u.c.username)).all()), dict(conn.execute(select(o.c.id, o.c.name)).all())
+    """Usernames and organisation names by id, read once for every problem shown."""
+    u = sa_.User.__table__
+    return dict(conn.execute(select(u.c.id, u.c.username)).all()), org_names(conn)
 
 
 def overdue(action: Mapping, today: dt.date) -> bool:
@@ -207,9 +244,11 @@ def count_events(conn: Connection, query: Mapping | None) -> dict | None:
 PUBLIC_HIDDEN = ("victim", "offender", "location", *CONTROLLERS, "hypotheses", "notes", "owner")
 
 
-def _view(conn: Connection, p: dict, actor: Actor | None, today: dt.date, *, detail: bool) -> dict:
-    users, orgs = _names(conn)
-    acts = _actions(conn, p["id"])
+def _view(conn: Connection, p: dict, actor: Actor | None, today: dt.date, *, detail: bool, names=None, acts=None) -> dict:
+    """The problem as ``actor`` may see it; ``names`` (``_names``) and ``acts`` (its actions)
+    when the caller has read them already, as a list of many problems does."""
+    users, orgs = names or _names(conn)
+    acts = _actions(conn, p["id"]) if acts is None else acts
     out = {
         "id": p["id"], "reference": p["reference"], "title": p["title"], "state": p["state"], "paused_from": p["paused_from"],
         "organisation": orgs.get(p["organisation_id"]), "owner": users.get(p["owner_user_id"]), "area": p["area_code"],
@@ -244,18 +283,18 @@ def _view(conn: Connection, p: dict, actor: Actor | None, today: dt.date, *, det
 
 
 def _next_step(p: Mapping, acts: list[Mapping]) -> dict | None:
+    """The next state, what it still needs in words and the fields that would supply it."""
     if p["state"] in ("closed", "paused"):
         return None
     nxt = FLOW[FLOW.index(p["state"]) + 1]
-    return {"state": nxt, "missing": missing_for(p, nxt, acts)}
+    needs = missing_for(p, nxt, acts)
+    return {"state": nxt, "missing": [n.text for n in needs], "fields": [n.field for n in needs]}
 
 
 def _read(engine: Engine, actor: Actor, ref: str | int) -> dict:
     with engine.connect() as conn:
         p = _problem_row(conn, ref)
-    d = can(actor, "read", "problem", p["organisation_id"])
-    if not d:
-        raise ProblemError(f"not allowed: {d.reason}")
+    require(actor, "read", "problem", p["organisation_id"])
     return p
 
 
@@ -272,44 +311,33 @@ def list_problems(engine: Engine, actor: Actor, *, state: str | None = None, org
     """The problems the actor may read (optionally of one state or organisation, or only
     those with overdue actions), with their overdue actions."""
     if state is not None and state not in STATES:
-        raise ProblemError(f"unknown state {state!r}: choose one of {', '.join(STATES)}")
-    t = sp.Problem.__table__
+        raise ProblemError(f"unknown state {state!r}", field="state", fix=f"choose one of {', '.join(STATES)}")
+    t, at = sp.Problem.__table__, sp.ProblemAction.__table__
     q = select(t).order_by(t.c.id)
     if state:
         q = q.where(t.c.state == state)
     today = today or dt.date.today()
     with engine.connect() as conn:
         if organisation:
-            oid = _org_id(conn, organisation)
-            q = q.where(t.c.organisation_id == oid)
-        rows = [dict(r) for r in conn.execute(q).mappings()]
-        out = [_view(conn, p, actor, today, detail=False) for p in rows if can(actor, "read", "problem", p["organisation_id"])]
+            q = q.where(t.c.organisation_id == org_id(conn, organisation))
+        rows = [dict(r) for r in conn.execute(q).mappings() if can(actor, "read", "problem", r["organisation_id"])]
+        names = _names(conn)  # once for every problem, and every action read in one query
+        acts: dict[int, list[dict]] = {}
+        for a in conn.execute(select(at).order_by(at.c.id)).mappings():
+            acts.setdefault(a["problem_id"], []).append(dict(a))
+        out = [_view(conn, p, actor, today, detail=False, names=names, acts=acts.get(p["id"], [])) for p in rows]
     return [p for p in out if p["overdue_actions"]] if overdue_only else out
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _org_id(conn: Connection, name: str) -> int:
-    o = sa_.Organisation.__table__
-    oid = conn.execute(select(o.c.id).where(o.c.name == name)).scalar()
-    if oid is None:
-        raise ProblemError(f"no organisation called {name!r}: add it with `sara org add`")
-    return oid
-
-
-def _user(conn: Connection, username: str) -> dict:
+def _user(conn: Connection, username: str, field: str = "owner") -> dict:
     u = sa_.User.__table__
     r = conn.execute(select(u.c.id, u.c.username, u.c.organisation_id, u.c.active).where(u.c.username == username)).mappings().first()
     if r is None or not r["active"]:
-        raise ProblemError(f"no active user called {username!r}: add them with `sara user add`")
+        raise ProblemError(f"no active user called {username!r}", field=field, fix="give the username of an active user (an administrator adds users)")
     return dict(r)
-
-
-def _require_write(actor: Actor, resource: str, owner_org: int) -> None:
-    d = can(actor, "write", resource, owner_org)
-    if not d:
-        raise ProblemError(f"not allowed: {d.reason}")
 
 
 def _check_area(conn: Connection, code: str | None) -> None:
@@ -317,7 +345,7 @@ def _check_area(conn: Connection, code: str | None) -> None:
         return
     ar = Area.__table__
     if conn.execute(select(ar.c.id).where(ar.c.code == code)).first() is None:
-        raise ProblemError(f"no loaded area has code {code!r}: load it with `sara load areas` or use the code of a loaded LSOA, ward or district")
+        raise ProblemError(f"no loaded area has code {code!r}", field="area", fix="load the area's boundaries first, or give the code of a loaded LSOA, ward or district")
 
 
 def _event_query(categories: list[str] | None, area: str | None, months: str | None) -> dict | None:
@@ -329,7 +357,7 @@ def _event_query(categories: list[str] | None, area: str | None, months: str | N
             for m in parts:
                 dt.date.fromisoformat(m + "-01")
         except ValueError:
-            raise ProblemError(f"months {months!r} is not FIRST:LAST as YYYY-MM:YYYY-MM") from None
+            raise ProblemError(f"months {months!r} is not FIRST:LAST", field="months", fix="give the first and last month as YYYY-MM:YYYY-MM, e.g. 2025-01:2025-12") from None
     return {"categories": sorted(categories) if categories else None, "area": area, "months": months}
 
 
@@ -341,15 +369,18 @@ def create(engine: Engine, actor: Actor, title: str, *, owner: str | None = None
            behaviour: str | None = None, place: str | None = None, time_pattern: str | None = None, objective: str | None = None,
            categories: list[str] | None = None, months: str | None = None, now: dt.datetime | None = None) -> dict:  # fmt: skip
     """A new problem in state ``proposed``, owned by the actor's organisation (the owner user,
-    default the actor, must belong to it). Reference ``PRB-YYYY-NNNN``."""
-    _require_write(actor, "problem", actor.organisation_id)
+    default the actor, must belong to it). Reference ``PRB-YYYY-NNNN``. A statement, when
+    given, must be words (``is_statement``)."""
+    require(actor, "write", "problem", actor.organisation_id)
     if not title or not title.strip():
-        raise ProblemError("a problem needs a title")
+        raise ProblemError("a problem needs a title", field="title", fix="give it a short title, e.g. 'Youth ASB, Bolsover town centre'")
+    _check_statement(statement)
     now = now or audit.utcnow()
     with engine.connect() as conn:
         owner_row = _user(conn, owner) if owner else {"id": actor.id, "organisation_id": actor.organisation_id}
         if owner_row["organisation_id"] != actor.organisation_id:
-            raise ProblemError(f"the owner {owner!r} is not in {actor.organisation}: a problem is owned by a user of the owning organisation")
+            raise ProblemError(f"the owner {owner!r} is not in {actor.organisation}", field="owner",
+                               fix="a problem is owned by a user of the owning organisation: give one of its users")  # fmt: skip
         _check_area(conn, area)
     query = _event_query(categories, area, months)
     t = sp.Problem.__table__
@@ -402,13 +433,14 @@ def update(engine: Engine, actor: Actor, ref: str | int, *, expect_version: int 
            now: dt.datetime | None = None, **fields) -> dict:  # fmt: skip
     """Change a problem's fields (``TEXT_FIELDS``; ``sources`` are added to its data
     sources). Only the owning organisation writes. The measure of success and its baseline
-    are fixed once responses start."""
+    are fixed once responses start; a statement must be words (``is_statement``)."""
     now = now or audit.utcnow()
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
-        raise ProblemError(f"unknown problem field(s): {', '.join(sorted(unknown))}")
+        raise ProblemError(f"unknown problem field(s): {', '.join(sorted(unknown))}", fix=f"the fields are {', '.join(TEXT_FIELDS)}")
+    _check_statement(fields.get("statement"))
     p = _read(engine, actor, ref)
-    _require_write(actor, "problem", p["organisation_id"])
+    require(actor, "write", "problem", p["organisation_id"])
     if p["state"] == "closed":
         raise ProblemError(f"problem {p['reference']} is closed: it is not changed any more")
     values = {k: v for k, v in fields.items() if v is not None}
@@ -418,7 +450,8 @@ def update(engine: Engine, actor: Actor, ref: str | int, *, expect_version: int 
     started = p["state"] in ("response", "assessment") or p["paused_from"] in ("response", "assessment")
     if fixed and started:
         raise ProblemError(f"the measure of success and its baseline were fixed when responses started ({p['baseline_set_at']:%Y-%m-%d}): "
-                           f"{', '.join(fixed)} cannot change now")  # fmt: skip
+                           f"{', '.join(fixed)} cannot change now", field="baseline" if fixed == ["baseline_value"] else "measure_of_success",
+                           fix="assess against the measure set before the response; a new measure needs a new problem")  # fmt: skip
     if fixed:
         values["baseline_set_at"] = now
     if sources:
@@ -433,7 +466,7 @@ def update(engine: Engine, actor: Actor, ref: str | int, *, expect_version: int 
         if area is not None:
             values["area_code"] = area
     if not values:
-        raise ProblemError("nothing to change: give at least one field")
+        raise ProblemError("nothing to change", fix="give at least one field with its new value")
     _apply(engine, actor, p, values, expect_version, {"fields": sorted(values)}, now=now)
     return show(engine, actor, p["reference"], today=now.date())
 
@@ -447,9 +480,9 @@ def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: s
     assessment plan, run now with ``sara.report.assessment.assess``."""
     now = now or audit.utcnow()
     p = _read(engine, actor, ref)
-    _require_write(actor, "problem", p["organisation_id"])
+    require(actor, "write", "problem", p["organisation_id"])
     if outcome is not None and outcome not in OUTCOMES:
-        raise ProblemError(f"unknown outcome {outcome!r}: choose one of {', '.join(OUTCOMES)}")
+        raise ProblemError(f"unknown outcome {outcome!r}", field="outcome", fix=f"choose one of {', '.join(OUTCOMES)}")
     values: dict = {}
     if target == "paused" and reason:
         values["pause_reason"] = reason
@@ -466,7 +499,7 @@ def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: s
         acts = _actions(conn, p["id"])
     missing = guard(p | values, target, acts)
     if missing:
-        raise GuardError(f"cannot move {p['reference']} from {p['state']} to {target}: needs {'; '.join(missing)}")
+        raise GuardError(f"cannot move {p['reference']} from {p['state']} to {target}: needs", items=missing)
     if target == "paused":
         values |= {"state": "paused", "paused_from": p["state"]}
     elif p["state"] == "paused":
@@ -489,14 +522,14 @@ def run_assessment(engine: Engine, plan_name: str, *, today: dt.date | None = No
         plan, info = load_plan(engine, plan_name)
         result = assess(engine, plan, today=today, plan_info=info, others=in_area(engine, plan.target, exclude_problem=problem))
     except AssessError as exc:
-        raise ProblemError(f"the assessment plan {plan_name!r} could not run: {exc}") from None
+        raise ProblemError(f"the assessment plan {plan_name!r} could not run: {exc}", field="assessment_plan") from None
     result.pop("_geometry", None)
     return result
 
 
 def _assessment_summary(result: dict, plan_name: str | None) -> dict:
     if not isinstance(result, dict) or not (result.get("verdict") or result.get("outcome")):
-        raise ProblemError("the assessment has no verdict: give the JSON of `sara assess --json` (with 'verdict' and 'outcome')")
+        raise ProblemError("the assessment has no verdict", field="assessment", fix="give the result of an assessment as it was made, with its 'verdict' and 'outcome'")
     keep = ("verdict", "outcome", "target", "control", "periods", "relative_effect", "wdd", "wdq", "warnings", "plan", "followed_plan")
     return {k: result[k] for k in keep if k in result} | {"plan_name": plan_name}
 
@@ -505,12 +538,12 @@ def add_partner(engine: Engine, actor: Actor, ref: str | int, organisation: str,
     """List ``organisation`` as a partner of the problem with its ``role`` (again: the role changes)."""
     now = now or audit.utcnow()
     if not role or not role.strip():
-        raise ProblemError("a partner needs a role (--role), e.g. 'tenancy enforcement'")
+        raise ProblemError("a partner needs a role", field="role", fix="say what it does in the problem, e.g. 'tenancy enforcement'")
     p = _read(engine, actor, ref)
-    _require_write(actor, "problem", p["organisation_id"])
+    require(actor, "write", "problem", p["organisation_id"])
     pt = sp.ProblemPartner.__table__
     with engine.connect() as conn:
-        oid = _org_id(conn, organisation)
+        oid = org_id(conn, organisation)
     with engine.begin() as conn:
         n = conn.execute(pt.update().where(pt.c.problem_id == p["id"], pt.c.organisation_id == oid).values(role=role)).rowcount
         if not n:
@@ -532,22 +565,23 @@ def add_action(engine: Engine, actor: Actor, ref: str | int, description: str, *
     now = now or audit.utcnow()
     today = today or now.date()
     if not description or not description.strip():
-        raise ProblemError("an action needs a description")
+        raise ProblemError("an action needs a description", field="description", fix="say what is to be done, e.g. 'hotspot patrols 16:00-22:00'")
     p = _read(engine, actor, ref)
     if p["state"] in ("closed",):
         raise ProblemError(f"problem {p['reference']} is closed: no new actions")
     with engine.connect() as conn:
         u = _user(conn, owner)
-        oid = _org_id(conn, organisation) if organisation else u["organisation_id"]
+        oid = org_id(conn, organisation) if organisation else u["organisation_id"]
         partners = _partner_orgs(conn, p)
-        _, orgs = _names(conn)
+        orgs = org_names(conn)
     if u["organisation_id"] != oid:
-        raise ProblemError(f"{owner!r} is not in {orgs.get(oid)}: an action's owner belongs to its organisation")
+        raise ProblemError(f"{owner!r} is not in {orgs.get(oid)}", field="owner", fix="an action's owner belongs to its organisation: give one of its users")
     if oid not in partners:
-        raise ProblemError(f"{orgs.get(oid)} is not working this problem: add it first with `sara problem partner {p['reference']} ORG --role ROLE`")
-    _require_write(actor, "action", oid)
+        raise ProblemError(f"{orgs.get(oid)} is not working this problem", field="organisation" if organisation else "owner",
+                           fix=f"add {orgs.get(oid)} as a partner of {p['reference']} first, with its role")  # fmt: skip
+    require(actor, "write", "action", oid)
     if due < today:
-        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()}): give a date from today on")
+        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()})", field="due", fix="give a date from today on")
     t = sp.ProblemAction.__table__
     with engine.begin() as conn:
         aid = conn.execute(t.insert().values(problem_id=p["id"], owner_user_id=u["id"], organisation_id=oid, description=description.strip(), due=due,
@@ -564,18 +598,18 @@ def set_action(engine: Engine, actor: Actor, action_id: int, status: str, *, due
     now = now or audit.utcnow()
     today = today or now.date()
     if status not in ACTION_STATUSES:
-        raise ProblemError(f"unknown action status {status!r}: choose one of {', '.join(ACTION_STATUSES)}")
+        raise ProblemError(f"unknown action status {status!r}", field="status", fix=f"choose one of {', '.join(ACTION_STATUSES)}")
     t = sp.ProblemAction.__table__
     with engine.connect() as conn:
         a = conn.execute(select(t).where(t.c.id == action_id)).mappings().first()
         if a is None:
-            raise ProblemError(f"no action {action_id}: see `sara problem show REF`")
+            raise NotFound(f"no action {action_id}: the actions of a problem, with their ids, are in its plan")
         p = _problem_row(conn, a["problem_id"])
-    _require_write(actor, "action", a["organisation_id"])
+    require(actor, "write", "action", a["organisation_id"])
     if a["status"] in ("done", "cancelled") and status != a["status"]:
-        raise ProblemError(f"action {action_id} is {a['status']}: it does not change any more (add a new action)")
+        raise ProblemError(f"action {action_id} is {a['status']}: it does not change any more", field="status", fix="add a new action instead")
     if due is not None and due < today:
-        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()}): give a date from today on")
+        raise ProblemError(f"the due date {due.isoformat()} is in the past (today is {today.isoformat()})", field="due", fix="give a date from today on")
     values = {"status": status, "done_at": now if status == "done" else None}
     if due is not None:
         values["due"] = due
@@ -599,19 +633,19 @@ def add_note(engine: Engine, actor: Actor, ref: str | int, text: str, *, attachm
     owning organisation, or by a partner organisation's user who may write its actions."""
     now = now or audit.utcnow()
     if not text or not text.strip():
-        raise ProblemError("a note needs some text")
+        raise ProblemError("a note needs some text", field="text")
     p = _read(engine, actor, ref)
     with engine.connect() as conn:
         partners = _partner_orgs(conn, p)
     if not (
         can(actor, "write", "problem", p["organisation_id"]) or (actor.organisation_id in partners and can(actor, "write", "action", actor.organisation_id))
     ):
-        raise ProblemError(f"not allowed: a {actor.role} of {actor.organisation} may not add notes to {p['reference']}")
+        raise PermissionDenied(f"not allowed: a {actor.role} of {actor.organisation} may not add notes to {p['reference']}")
     path = sha = None
     if attachment is not None:
         f = Path(attachment)
         if not f.is_file():
-            raise ProblemError(f"no file at {f}: give the path of the file to attach")
+            raise ProblemError(f"no file at {f}", field="attachment", fix="give the path of the file to attach")
         path, sha = str(f.resolve()), hashlib.sha256(f.read_bytes()).hexdigest()
     t = sp.ProblemNote.__table__
     with engine.begin() as conn:

@@ -1,5 +1,5 @@
-"""What the people, premises and case-review services share: references, names of
-organisations working with a record, and the permission refusal they all raise.
+"""What the casework services share: their refusal (``CaseworkError``), references, the
+lookup of an organisation by name, the names of the organisations working with a record.
 
 References are ``PREFIX-YEAR-NNNN`` from the row id (race-free on both backends: the row is
 inserted under a temporary reference, then renamed inside the same transaction).
@@ -14,13 +14,43 @@ import uuid
 from sqlalchemy import Connection, Table, and_, or_, select
 
 from sara import errors
-from sara.access.permissions import PermissionDenied, can
 from sara.store.schema import Event
 from sara.store.schema import access as sa_
 
 
-class RecordError(errors.Invalid):
-    """A refused people/premises operation; the message says what is missing or wrong."""
+class CaseworkError(errors.Invalid):
+    """A refused casework operation, in fields and words (``errors.Invalid``: ``why``, the
+    ``field`` at fault, the ``fix``). When several inputs are wrong at once, ``items`` pairs
+    each field (or a tuple of fields, any one of which will do) with what it needs, in the
+    order found, and ``why`` ends where they are listed ("cannot log the patrol:"); ``field``
+    is the first of them, and ``worded(name)`` names each field as a face spells it."""
+
+    def __init__(self, why: str, *, field: str | None = None, fix: str | None = None, items=()) -> None:
+        self.head, self.items = why, tuple(items)
+        if self.items:
+            first = next((f for f, _ in self.items if f), None)
+            field = field or (first[0] if isinstance(first, tuple) else first)
+            why = f"{why} {'; '.join(text for _, text in self.items)}"
+        super().__init__(why, field=field, fix=fix)
+
+    def worded(self, name) -> str:
+        """The message with each item's field as ``name(field)`` spells it (``spelled``)."""
+        if not self.items:
+            return str(self)
+        text = f"{self.head} {'; '.join(f'{t} ({spelled(f, name)})' if spelled(f, name) else t for f, t in self.items)}"
+        return f"{text}: {self.fix}" if self.fix else text
+
+
+def spelled(field, name) -> str | None:
+    """``field`` as ``name`` spells it; a tuple of fields (any one will do) as "a, b or c";
+    None when ``name`` has no words for it."""
+    fields = field if isinstance(field, tuple) else (field,)
+    shown = [n for n in (name(f) for f in fields if f) if n]
+    return None if not shown else shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+
+
+class RecordError(CaseworkError):
+    """A refused people/premises/case-review operation: what is missing or wrong."""
 
 
 class NotFound(errors.NotFound):
@@ -37,25 +67,22 @@ def assign_reference(conn: Connection, table: Table, row_id: int, prefix: str, y
     return reference
 
 
-def require(actor, action: str, resource: str, owner_org: int) -> None:
-    d = can(actor, action, resource, owner_org)
-    if not d.allowed:
-        raise PermissionDenied(f"not allowed: {d.reason}")
-
-
 def by_reference(conn: Connection, table: Table, ref: str, hint: str) -> dict:
-    """The row of ``table`` whose ``reference`` is ``ref``, or ``NotFound`` with ``hint``."""
+    """The row of ``table`` whose ``reference`` is ``ref``, or ``NotFound`` with ``hint``
+    (what would find the right reference, in words)."""
     row = conn.execute(select(table).where(table.c.reference == ref)).mappings().first()
     if row is None:
         raise NotFound(f"no {table.name} {ref!r}: {hint}")
     return dict(row)
 
 
-def org_id(conn: Connection, name: str) -> int:
+def org_id(conn: Connection, name: str, *, field: str = "organisation") -> int:
+    """The id of the organisation called ``name``; refused naming ``field`` (the service's
+    argument that gave the name) when there is none."""
     o = sa_.Organisation.__table__
     oid = conn.execute(select(o.c.id).where(o.c.name == name)).scalar()
     if oid is None:
-        raise RecordError(f"no organisation called {name!r}: add it with `sara org add`")
+        raise CaseworkError(f"no organisation called {name!r}", field=field, fix="give the name of an organisation that has been added, as it is spelled there")
     return oid
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from sara.access import audit
+from sara.access.permissions import require
 from sara.casework import instruments
 from sara.casework.people import PURPOSE, check_read, person_items, person_row, person_views
-from sara.casework.records import RecordError, require
+from sara.casework.records import RecordError
 from sara.store.schema import people as sp
 
 QUESTIONNAIRES = instruments.DATA / "risk_questionnaires.toml"
@@ -43,7 +44,7 @@ def assess(engine: Engine, actor, ref: str, answers: dict, *, on: dt.date | None
     now = now or audit.utcnow()
     on = on or now.date()
     if on > now.date():
-        raise RecordError(f"an assessment cannot be dated in the future ({on.isoformat()})")
+        raise RecordError(f"an assessment cannot be dated in the future ({on.isoformat()})", field="on", fix="give the day it was made, today or before")
     with engine.connect() as conn:
         p = person_row(conn, ref)
     require(actor, "write", "person", p["organisation_id"])

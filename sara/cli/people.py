@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 person_app = typer.Typer(help="Victims, suspects, witnesses and vulnerable persons: record, link to events, assess risk, find repeat victims.",
                          no_args_is_help=True)  # fmt: skip
@@ -28,6 +28,14 @@ app.add_typer(person_app, name="person")
 app.add_typer(premises_app, name="premises")
 app.add_typer(complaint_app, name="complaint")
 app.add_typer(review_app, name="case-review")
+
+# The options that supply the people, premises and case-review services' fields.
+FIELD_OPTIONS.update({
+    "category": "--category", "dob": "--dob", "source_ref": "--source-ref", "role": "--role", "event_ids": "--event", "by_source_ref": "--by-source-ref",
+    "premises_type": "--type", "uprn": "--uprn", "lon": "--lon", "lat": "--lat", "band": "--band", "expect_version": "--expect-version",
+    "behaviour_on": "--behaviour-on", "complained_on": "--complained-on", "received_on": "--received-on", "consent": "--consent",
+    "threshold": "--threshold", "held_on": "--held-on", "recommendations": "--recommendations", "on": "--on",
+})  # fmt: skip
 
 Ref = Annotated[str, typer.Argument(help="The record's reference, e.g. PER-2026-0001.")]
 Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading personal data (kept in the audit trail).")]
@@ -124,13 +132,17 @@ def person_search(
 
 @person_app.command("export")
 def person_export(
-    csv: Annotated[Path, typer.Option("--csv", help="The CSV file to write.")], purpose: Purpose = "casework", acting: As = None, db: Db = None,
-    as_json: Json = False,
+    csv: Annotated[Path, typer.Option("--csv", help="The CSV file to write ('-' for standard output).")], purpose: Purpose = "casework", acting: As = None,
+    db: Db = None, as_json: Json = False,
 ) -> None:  # fmt: skip
-    """Write the people you may export, at their scopes, to CSV (each row audited as an export)."""
+    """Write the people you may export, at their scopes, to CSV (each row audited as an export; spreadsheet formulas neutralised)."""
     from sara.casework import people
+    from sara.report.export import STDOUT, write_csv
 
-    n = as_user(as_json, db, acting, lambda e, a: people.export_people(e, a, csv, purpose=purpose))
+    r = as_user(as_json, db, acting, lambda e, a: people.export_people(e, a, purpose=purpose))
+    n = write_csv(csv, r["columns"], r["rows"])
+    if str(csv) == STDOUT:
+        return
     if as_json:
         print_json({"rows": n, "csv": str(csv)})
     else:

@@ -2,7 +2,8 @@
 
 Each acts as the user named by ``--as`` (or ``SARA_USER``) with the same permission checks as
 the web app, prints JSON with ``--json``, and on a refusal exits 1 with the reason (in
-``{"error": ...}`` with ``--json``). The rules live in ``sara.casework.problems``.
+``{"error": ...}`` with ``--json``). The rules live in ``sara.casework.problems``; their
+refusals name fields, which this module words as the options that supply them (``OPTIONS``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, option_for, out, parse_date, print_json
 
 problem_app = typer.Typer(help="Problems (SARA plans): scanning, analysis, response, assessment.", no_args_is_help=True)
 app.add_typer(problem_app, name="problem")
@@ -23,8 +24,40 @@ Ref = Annotated[str, typer.Argument(help="The problem's reference (PRB-YYYY-NNNN
 Version = Annotated[int | None, typer.Option("--expect-version", help="Refuse if the problem is no longer at this version (as you read it).")]
 
 
+# The options that supply the problem service's fields, also those of another command (a move
+# that needs a data source is met with `problem update --source`).
+OPTIONS = {
+    "title": "--title", "owner": "--owner", "area": "--area", "months": "--months", "statement": "--statement", "behaviour": "--behaviour",
+    "place": "--place", "time_pattern": "--time", "sources": "--source", "victim": "--victim", "offender": "--offender",
+    "location": "--location", "handler": "--handler", "guardian": "--guardian", "manager": "--manager", "hypotheses": "--hypothesis",
+    "measure_of_success": "--measure", "baseline": "--baseline", "outcome": "--outcome", "assessment_plan": "--assessment-plan",
+    "assessment": "--assessment-file", "reason": "--reason", "state": "--state", "organisation": "--org", "role": "--role", "due": "--due",
+    "status": "--status", "attachment": "--file",
+}  # fmt: skip
+FIELD_OPTIONS.update(OPTIONS)
+# How a move's needs are met from the command line when no option of `move` supplies them.
+NEEDS = {"actions": "`sara problem action REF --id N --status done`", "target": None}
+
+
 def _ref(ref: str) -> str | int:
     return int(ref) if ref.isdigit() else ref
+
+
+def _named(field) -> str | None:
+    return NEEDS[field] if field in NEEDS else option_for(field)
+
+
+def _guarded(call, as_json: bool):
+    """``call``, with a guard's refusal listing every need with the option that meets it."""
+    from sara.casework.problems import GuardError
+
+    def run(engine, actor):
+        try:
+            return call(engine, actor)
+        except GuardError as exc:
+            fail(exc.worded(_named), as_json)
+
+    return run
 
 
 def _print_problem(p: dict, as_json: bool) -> None:
@@ -49,7 +82,10 @@ def _print_problem(p: dict, as_json: bool) -> None:
                       f"[red]{a['status']} (overdue)[/red]" if a["overdue"] else a["status"])  # fmt: skip
         out.print(t)
     if p.get("next"):
-        need = "; ".join(p["next"]["missing"]) or "nothing: ready"
+        from sara.casework.records import spelled
+
+        need = "; ".join(f"{m} ({spelled(f, _named)})" if spelled(f, _named) else m for m, f in zip(p["next"]["missing"], p["next"]["fields"]))
+        need = need or "nothing: ready"
         out.print(f"  next: {p['next']['state']} — needs {need}", highlight=False)
 
 
@@ -184,8 +220,8 @@ def move(
             result = json.loads(assessment_file.read_text())
         except (OSError, ValueError) as exc:
             fail(f"cannot read the assessment {assessment_file}: {exc}", as_json)
-    p = as_user(as_json, db, acting, lambda e, a: problems.move(e, a, _ref(ref), state, reason=reason, outcome=outcome, assessment=result,
-                                                              assessment_plan=assessment_plan, expect_version=expect_version))  # fmt: skip
+    p = as_user(as_json, db, acting, _guarded(lambda e, a: problems.move(e, a, _ref(ref), state, reason=reason, outcome=outcome, assessment=result,
+                                                                       assessment_plan=assessment_plan, expect_version=expect_version), as_json))  # fmt: skip
     _print_problem(p, as_json)
 
 
