@@ -17,6 +17,17 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 _counter = itertools.count()
 
 
+def pytest_configure(config) -> None:
+    """One audit key for every test database of this run (a database's own key file lives
+    beside a SQLite file, or in the home folder for PostgreSQL: not for thousands of tests)."""
+    import tempfile
+
+    if "SARA_AUDIT_KEY" not in os.environ and "SARA_AUDIT_KEY_FILE" not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="sara-test-keys-"))
+        (folder / "audit.key").write_text("test-audit-key-" + os.urandom(16).hex())
+        os.environ["SARA_AUDIT_KEY_FILE"] = str(folder / "audit.key")
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """One PostgreSQL server for the session (each test gets its own database on it)."""

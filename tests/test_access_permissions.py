@@ -27,7 +27,7 @@ HOME = {
     "analyst": {**_ALL, "problem": "rwx", "action": "rwx", "event": "rwx", "organisation": "r"},
     "problem_owner": {**{r: "rwx" for r in _ALL}, "organisation": "r"},
     "partner_practitioner": {**{r: "r" for r in _ALL}, "action": "rw", "event": "rw", "person": "rw", "premises": "rw", "organisation": "r"},
-    "lead": {**_ALL, "problem": "rwx", "action": "rwx", "audit": "rx", "user": "r", "organisation": "r", "agreement": "r"},
+    "lead": {**_ALL, "problem": "rwx", "action": "rwx", "audit": "rx", "user": "r", "organisation": "r", "agreement": "rw"},
     "administrator": {**{r: "r" for r in CASEWORK}, "audit": "rx", "user": "rwx", "organisation": "rw", "agreement": "rw"},
     "public_viewer": {"problem": "r", "action": "r", "patrol": "r", "organisation": "r"},
 }
@@ -36,7 +36,7 @@ AWAY = {
     "problem_owner": {**_ALL, "organisation": "r"},
     "partner_practitioner": {**{r: "r" for r in _ALL}, "organisation": "r"},
     "lead": {**_ALL, "organisation": "r"},
-    "administrator": {**{r: "r" for r in CASEWORK}, "user": "w", "organisation": "rw"},
+    "administrator": {**{r: "r" for r in CASEWORK}, "organisation": "r"},  # nobody writes another organisation's users
     "public_viewer": {"problem": "r", "action": "r", "patrol": "r", "organisation": "r"},
 }
 LETTER = {"read": "r", "write": "w", "export": "x"}

@@ -1,27 +1,34 @@
 """The audit trail: append-only, hash-chained, one entry per read, change, export or
 disclosure of personal data and per login (DPA 2018 s.62 logs).
 
-Each entry's hash is SHA-256 over the canonical JSON of the entry (its fields and the
-previous entry's hash). Appenders first lock the single ``audit_head`` row (a row lock on
-PostgreSQL; on SQLite the first write takes the database's write lock, as BEGIN IMMEDIATE
-would), so two writers never chain onto the same entry. ``verify`` recomputes the chain and
-compares its end with the head, so a changed, deleted, inserted or re-ordered entry and a cut
-tail all show.
+Each entry's hash is HMAC-SHA-256 (RFC 2104), under the key kept outside the database
+(``sara.store.auditkey``), over the canonical JSON of the entry (its fields and the previous
+entry's hash). Appenders first lock the single ``audit_head`` row (a row lock on PostgreSQL;
+on SQLite the first write takes the database's write lock, as BEGIN IMMEDIATE would), so two
+writers never chain onto the same entry. ``verify`` recomputes the chain and compares its end
+with the head, so a changed, deleted, inserted or re-ordered entry and a cut tail all show;
+without the key nobody can recompute a chain that passes.
+
+What the key cannot stop, a copy kept elsewhere does: someone holding both the database and
+the key could cut the tail and recompute the rest. ``checkpoint`` writes the signed head
+(sequence, hash, time) for keeping outside SARA; ``verify(..., checkpoint=...)`` then finds
+a chain that no longer reaches, or no longer passes through, that head.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from sara.store.auditkey import audit_key
 from sara.store.schema import access as sa_
 
 ACTIONS = ("read", "create", "change", "export", "disclose", "login", "login_failed")
@@ -53,10 +60,11 @@ class Entry:
     actor_username: str | None = None  # when there is no actor (a failed login of an unknown name)
 
 
-def entry_hash(row: dict) -> str:
+def entry_hash(row: dict, key: bytes) -> str:
+    """HMAC-SHA-256 under ``key`` of the entry's hashed fields, as hex."""
     payload = {k: row[k] for k in HASHED}
     payload["at"] = _at_text(row["at"])
-    return hashlib.sha256(canonical(payload).encode()).hexdigest()
+    return hmac.new(key, canonical(payload).encode(), hashlib.sha256).hexdigest()
 
 
 def _at_text(at) -> str:
@@ -81,6 +89,7 @@ def record(conn: Connection, entries: list[Entry], *, at: dt.datetime | None = N
     for e in entries:
         if e.action not in ACTIONS:
             raise ValueError(f"unknown audit action {e.action!r}: choose one of {', '.join(ACTIONS)}")
+    key = audit_key(conn.engine.url)
     seq, prev = _lock_head(conn)
     at = at or utcnow()
     rows = []
@@ -101,7 +110,7 @@ def record(conn: Connection, entries: list[Entry], *, at: dt.datetime | None = N
             "detail": canonical(e.detail or {}),
             "prev_hash": prev,
         }
-        row["hash"] = prev = entry_hash(row)
+        row["hash"] = prev = entry_hash(row, key)
         rows.append(row)
     if rows:
         conn.execute(sa_.AuditEvent.__table__.insert(), rows)
@@ -123,11 +132,19 @@ def append(engine: Engine, *entries: Entry, at: dt.datetime | None = None) -> li
     raise AssertionError("unreachable")
 
 
-def verify(engine: Engine) -> tuple[bool, int | None, str]:
-    """(ok, first bad sequence number or None, reason) for the whole chain."""
+def verify(engine: Engine, checkpoint: dict | None = None) -> tuple[bool, int | None, str]:
+    """(ok, first bad sequence number or None, reason) for the whole chain, recomputed under
+    the audit key; with a ``checkpoint`` (from ``checkpoint``), also that the chain still
+    passes through the head it recorded."""
+    key = audit_key(engine.url)
+    if checkpoint is not None:
+        problem = _checkpoint_problem(engine, checkpoint, key)
+        if problem:
+            return False, None, problem
     t = sa_.AuditEvent.__table__
     h = sa_.AuditHead.__table__
     expected_seq, prev = 0, GENESIS
+    at_checkpoint = None
     with engine.connect() as conn:
         head = conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
         for row in conn.execute(select(t).order_by(t.c.seq)).mappings():
@@ -137,15 +154,70 @@ def verify(engine: Engine) -> tuple[bool, int | None, str]:
                 return False, expected_seq, f"entry {expected_seq} is missing (next entry is {seq})"
             if row["prev_hash"] != prev:
                 return False, seq, f"entry {seq} does not follow entry {seq - 1}: an earlier entry was changed or removed"
-            if entry_hash(dict(row)) != row["hash"]:
-                return False, seq, f"entry {seq} has been changed: its hash does not match its content"
+            if not hmac.compare_digest(entry_hash(dict(row), key), row["hash"]):
+                return False, seq, f"entry {seq} has been changed: its hash does not match its content under the audit key"
             prev = row["hash"]
+            if checkpoint is not None and seq == checkpoint["seq"]:
+                at_checkpoint = row["hash"]
+    if checkpoint is not None and checkpoint["seq"] > 0:
+        if expected_seq < checkpoint["seq"]:
+            return False, expected_seq + 1, (f"the chain ends at entry {expected_seq} but the checkpoint of {checkpoint['at']} saw entry {checkpoint['seq']}: "
+                                             "entries were removed")  # fmt: skip
+        if at_checkpoint != checkpoint["hash"]:
+            return False, checkpoint["seq"], f"entry {checkpoint['seq']} is not the one the checkpoint of {checkpoint['at']} saw: the chain was rewritten"
     if head is None:
         return (expected_seq == 0), (1 if expected_seq else None), ("the audit head is missing" if expected_seq else "no entries")
     if head.seq != expected_seq or head.hash != prev:
         bad = min(head.seq, expected_seq) + 1
         return False, bad, f"the chain ends at entry {expected_seq} but the head says {head.seq}: entries were removed or added"
-    return True, None, f"{expected_seq} entries intact"
+    behind = f", through the checkpoint at entry {checkpoint['seq']}" if checkpoint else ""
+    return True, None, f"{expected_seq} entries intact{behind}"
+
+
+CHECKPOINT_FIELDS = ("database", "seq", "hash", "at")
+
+
+def database_id(engine: Engine) -> str:
+    """This database's random id (made on first use): a checkpoint names the database it is of."""
+    t = sa_.AccessSecret.__table__
+    with engine.connect() as conn:
+        value = conn.execute(select(t.c.value).where(t.c.name == "database_id")).scalar()
+    if value is None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(t.insert().values(name="database_id", value=os.urandom(16)))
+        except IntegrityError:
+            pass
+        with engine.connect() as conn:
+            value = conn.execute(select(t.c.value).where(t.c.name == "database_id")).scalar_one()
+    return bytes(value).hex()
+
+
+def _signature(checkpoint: dict, key: bytes) -> str:
+    return hmac.new(key, canonical({k: checkpoint[k] for k in CHECKPOINT_FIELDS}).encode(), hashlib.sha256).hexdigest()
+
+
+def checkpoint(engine: Engine) -> dict:
+    """The signed head of the chain now: {database, seq, hash, at, signature}. Keep it where
+    the database is not (another machine, the partnership's records): ``verify`` with it
+    finds any later truncation or rewrite behind it, even by someone holding the key."""
+    key = audit_key(engine.url)
+    h = sa_.AuditHead.__table__
+    with engine.connect() as conn:
+        head = conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
+    seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
+    point = {"database": database_id(engine), "seq": seq, "hash": digest, "at": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return point | {"signature": _signature(point, key)}
+
+
+def _checkpoint_problem(engine: Engine, point: dict, key: bytes) -> str | None:
+    if not isinstance(point, dict) or any(k not in point for k in (*CHECKPOINT_FIELDS, "signature")) or not isinstance(point.get("seq"), int):
+        return "the checkpoint file is not a SARA audit checkpoint (it needs database, seq, hash, at and signature)"
+    if not hmac.compare_digest(str(point["signature"]), _signature(point, key)):
+        return "the checkpoint's signature does not match: it was not written under this database's audit key, or it was changed"
+    if point["database"] != database_id(engine):
+        return "the checkpoint is of another database"
+    return None
 
 
 EXPORT_COLUMNS = ("seq", "at", "actor_username", "actor_organisation", "action", "subject_type", "subject_id", "owner_organisation", "purpose", "detail", "prev_hash", "hash")
@@ -170,17 +242,12 @@ def entries_for(engine: Engine, organisation_id: int) -> list[dict]:
     return out
 
 
-def export(engine: Engine, organisation_id: int, path: str | Path, *, actor=None, purpose: str | None = None) -> int:
-    """Write the organisation's entries (``entries_for``) to CSV at ``path``, then record the
-    export itself; returns the number of rows written."""
+def export(engine: Engine, organisation_id: int, *, actor=None, purpose: str | None = None) -> list[dict]:
+    """The organisation's entries (``entries_for``) for an export, with the export itself
+    recorded first; a face writes them (``sara.report.export``)."""
     rows = entries_for(engine, organisation_id)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if r[k] is None else r[k]) for k in EXPORT_COLUMNS})
     append(engine, Entry("export", actor, "audit", organisation_id, owner_org_id=organisation_id, purpose=purpose or "audit export", detail={"rows": len(rows)}))
-    return len(rows)
+    return rows
 
 
 def count(engine: Engine, **where) -> int:

@@ -171,5 +171,5 @@ def require(user, action: str, resource: str, owner_org: int | None, **kw) -> De
     """``can`` that raises ``PermissionDenied`` on a refusal."""
     d = can(user, action, resource, owner_org, **kw)
     if not d.allowed:
-        raise PermissionDenied(d.reason)
+        raise PermissionDenied(f"not allowed: {d.reason}")
     return d

@@ -13,10 +13,12 @@ The rules (``sara.access.permissions.can`` applies them):
    writes another organisation's personal data.
 3. Non-personal casework (problem, action, event, patrol) is the partnership's common ground:
    readable across organisations by the roles that read it at home, written only at home.
-4. Governance: administrators manage users, organisations and agreements (an agreement only
-   when their organisation is a party); audit entries are read and exported by administrators
-   and leads of the organisation they concern; nobody writes the audit trail except the
-   system itself.
+4. Governance: administrators manage the users of their own organisation only (the host's
+   administrators also add organisations and each one's first administrator:
+   ``sara.access.users``); administrators and leads propose, accept and end the agreements
+   their organisation is a party to (``sara.access.agreements``); audit entries are read and
+   exported by administrators and leads of the organisation they concern; nobody writes the
+   audit trail except the system itself.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ OWN: dict[str, dict[str, frozenset[str]]] = {
     "analyst": {_R: _ALL_CASEWORK | {"organisation"}, _W: frozenset({"problem", "action", "event"}), _X: _ALL_CASEWORK},
     "problem_owner": {_R: _ALL_CASEWORK | {"organisation"}, _W: _ALL_CASEWORK, _X: _ALL_CASEWORK},
     "partner_practitioner": {_R: _ALL_CASEWORK | {"organisation"}, _W: frozenset({"action", "event", "person", "premises"}), _X: frozenset()},
-    "lead": {_R: _ALL_CASEWORK | {"audit", "user", "organisation", "agreement"}, _W: frozenset({"problem", "action"}), _X: _ALL_CASEWORK | {"audit"}},
+    "lead": {_R: _ALL_CASEWORK | {"audit", "user", "organisation", "agreement"}, _W: frozenset({"problem", "action", "agreement"}), _X: _ALL_CASEWORK | {"audit"}},
     "administrator": {_R: CASEWORK | GOVERNANCE, _W: frozenset({"user", "organisation", "agreement"}), _X: frozenset({"audit", "user"})},
     "public_viewer": {_R: frozenset({"problem", "action", "patrol", "organisation"}), _W: frozenset(), _X: frozenset()},
 }
@@ -63,7 +65,7 @@ OTHER: dict[str, dict[str, frozenset[str]]] = {
     "problem_owner": {_R: _ALL_CASEWORK | {"organisation"}, _W: frozenset(), _X: _ALL_CASEWORK},
     "partner_practitioner": {_R: _ALL_CASEWORK | {"organisation"}, _W: frozenset(), _X: frozenset()},
     "lead": {_R: _ALL_CASEWORK | {"organisation"}, _W: frozenset(), _X: _ALL_CASEWORK},
-    "administrator": {_R: CASEWORK | {"organisation"}, _W: frozenset({"user", "organisation"}), _X: frozenset()},
+    "administrator": {_R: CASEWORK | {"organisation"}, _W: frozenset(), _X: frozenset()},
     "public_viewer": {_R: frozenset({"problem", "action", "patrol", "organisation"}), _W: frozenset(), _X: frozenset()},
 }
 

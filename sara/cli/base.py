@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import PurePosixPath
@@ -71,19 +73,26 @@ def engine_from(db: str | None):
     return connect(db)
 
 
-def acting_user(engine, username: str | None, as_json: bool, *, bootstrap: bool = False):
-    """The user named by ``--as``; None only while no user exists and ``bootstrap`` allows
-    it (creating the first administrator). The CLI checks the same permissions as the web."""
-    from sara.access.users import AuthError, acting_as, count_users
+def acting_user(engine, username: str | None, as_json: bool, *, optional: bool = False):
+    """The user named by ``--as``, signed in with their personal token (``SARA_TOKEN``) or
+    password (``SARA_PASSWORD``, or asked for at a terminal); each failure counts toward their
+    lockout. None when nobody is named and ``optional`` (the service decides whether nobody
+    may act: the first administrator of an empty database, public counts)."""
+    from sara.errors import SaraError
+    from sara.services.access import SIGN_IN, sign_in
 
     if username is None:
-        if bootstrap and count_users(engine) == 0:
+        if optional:
             return None
-        fail("say who is acting with --as USERNAME (or SARA_USER)", as_json)
+        fail(f"{SIGN_IN}: --as USER (or SARA_USER), and SARA_PASSWORD or SARA_TOKEN", as_json)
+    token = os.environ.get("SARA_TOKEN") or None
+    password = os.environ.get("SARA_PASSWORD")
+    if token is None and password is None and sys.stdin.isatty():
+        password = typer.prompt(f"password of {username}", hide_input=True, err=True)
     try:
-        return acting_as(engine, username)
-    except AuthError as exc:
-        fail(str(exc), as_json)
+        return sign_in(engine, username, password=password, token=token)
+    except SaraError as exc:
+        fail(f"{exc}: give the password in SARA_PASSWORD or a personal token in SARA_TOKEN" if password is None and token is None else str(exc), as_json)
 
 
 @contextmanager
@@ -105,21 +114,28 @@ def parse_date(value: str | None, what: str, as_json: bool) -> dt.date | None:
 
 
 def as_user(as_json: bool, db: str | None, acting: str | None, call):
-    """Sign in as ``--as`` and return ``call(engine, actor)``: one service call. A refusal or
-    bad input (``AccessError``, ``ValueError``; the law's refusals marked "refused:") becomes a
-    one-line failure with exit code 1."""
-    from sara.access.users import AccessError
+    """Sign in as ``--as`` and return ``call(engine, actor)``: one service call, whose
+    refusal or bad input becomes a one-line failure with exit code 1."""
+    return in_context(as_json, db, acting, lambda ctx: call(ctx.engine, ctx.actor))
+
+
+def in_context(as_json: bool, db: str | None, acting: str | None, call, *, optional: bool = False):
+    """Sign in as ``--as`` (optional with ``optional``) and return ``call(ctx)`` with a
+    ``sara.services.Context``; every ``SaraError`` (and ``ValueError``) becomes one line in
+    the CLI's words (``worded``), the law's refusals marked "refused:"."""
     from sara.casework.powers import Refused
+    from sara.errors import SaraError
+    from sara.services import Context
 
     with database_errors(as_json):
         engine = engine_from(db)
-        actor = acting_user(engine, acting, as_json)
         try:
-            return call(engine, actor)
+            actor = acting_user(engine, acting, as_json, optional=optional)
+            return call(Context(engine, actor))
         except Refused as exc:
-            fail(f"refused: {exc}", as_json)
-        except (AccessError, ValueError) as exc:
-            fail(str(exc), as_json)
+            fail(f"refused: {worded(exc)}", as_json)
+        except (SaraError, ValueError) as exc:
+            fail(worded(exc), as_json)
         finally:
             engine.dispose()
 

@@ -13,8 +13,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from sara.store import auditkey
 
 DEFAULT_URL = "sqlite:///sara.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -88,13 +90,36 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
+KEYED_FROM = "0008"  # the first revision whose audit chain is keyed
+
+
+def _audit_entries(conn) -> int:
+    try:
+        return conn.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
+    except SQLAlchemyError:
+        return 0
+
+
 def init(url: str | None = None) -> dict:
-    """Create or upgrade the database at ``url`` to the newest schema."""
+    """Create or upgrade the database at ``url`` to the newest schema, creating its audit key
+    (``sara.store.auditkey``) first when there is none. A keyed audit trail whose key is
+    missing is refused: a new key would make every entry fail verification."""
     engine = connect(url, check_schema=False)
     cfg = _alembic_config()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         before = MigrationContext.configure(conn).get_current_revision()
+        entries = _audit_entries(conn) if before else 0
+    try:
+        auditkey.audit_key(engine.url)
+        key_file = None
+    except auditkey.AuditKeyMissing as exc:
+        if entries and before is not None and before >= KEYED_FROM:
+            engine.dispose()
+            raise DatabaseError(str(exc)) from None
+        key_file = auditkey.ensure_key(engine.url)
+    with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     engine.dispose()
-    return {"database": redacted(database_url(url)), "from_revision": before, "revision": head_revision()}
+    made = {"audit_key_created": str(key_file)} if key_file else {}
+    return {"database": redacted(database_url(url)), "from_revision": before, "revision": head_revision()} | made

@@ -3,10 +3,12 @@
 They live on the same ``Base`` as the rest of the schema; importing this module registers
 them on ``Base.metadata`` (``sara.store.schema`` imports it at its end).
 
-``audit_event`` is append-only and hash-chained: each row's ``hash`` is SHA-256 over the
-canonical JSON of the row (``prev_hash`` included), so a change to any row, a deleted row or
-a re-ordered row breaks the chain. ``audit_head`` holds the newest sequence number and hash:
-appenders lock its single row, which serialises them (no fork), and a deleted tail shows.
+``audit_event`` is append-only and hash-chained: each row's ``hash`` is HMAC-SHA-256, under a
+key kept outside the database (``sara.store.auditkey``), over the canonical JSON of the row
+(``prev_hash`` included), so a change to any row, a deleted row or a re-ordered row breaks the
+chain, and nobody without the key can recompute it. Triggers refuse UPDATE and DELETE of its
+rows (migration 0008). ``audit_head`` holds the newest sequence number and hash: appenders
+lock its single row, which serialises them (no fork), and a deleted tail shows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +38,8 @@ agreement_party = Table(
     Base.metadata,
     Column("agreement_id", ForeignKey("sharing_agreement.id"), primary_key=True),
     Column("organisation_id", ForeignKey("organisation.id"), primary_key=True),
+    Column("accepted_at", DateTime),  # UTC; null until the party's administrator or lead accepts
+    Column("accepted_by", Integer),  # the user who accepted
 )
 
 
@@ -46,6 +51,8 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[str] = mapped_column(String(30))  # sara.access.roles.ORG_TYPES
+    # The host runs the deployment: its administrators add organisations and each one's first administrator.
+    is_host: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -58,7 +65,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(30))  # sara.access.roles.ROLES
-    password_hash: Mapped[str] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2; empty until the user sets one with their one-time code
+    activation_hash: Mapped[str | None] = mapped_column(Text)  # SHA-256 of the one-time code
+    activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
@@ -80,6 +89,23 @@ class SharingAgreement(Base):
     valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # ended by a party: access ends at once
+    ended_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class ApiToken(Base):
+    """A personal API token: created and revoked by its user, stored as the SHA-256 of the
+    token (the token is 256 random bits, shown once), so the database cannot give it back."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class AuditEvent(Base):

@@ -45,6 +45,9 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))  # police.uk | mapped
     crs: Mapped[str] = mapped_column(String(40))  # CRS of event x/y
+    # The organisation whose export this is: its analysts and administrators alone see the raw
+    # rows it quarantined. Null: loaded by the operator, i.e. the host (police.uk is public).
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Load(Base):
