@@ -18,16 +18,28 @@ app.add_typer(quarantine_app, name="quarantine")
 
 
 @app.command()
-def init(db: Db = None, as_json: Json = False) -> None:
-    """Create the database, or upgrade it to the newest schema."""
+def init(
+    db: Db = None,
+    app_role: Annotated[str | None, typer.Option("--app-role", help="PostgreSQL: grant this login role what the app needs; it may only read and append the audit trail.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Create the database, or upgrade it to the newest schema (and its audit key, when it has none)."""
+    from sara.store.engine import grant_application_role
     from sara.store.engine import init as init_db
 
     with database_errors(as_json):
         result = init_db(db)
+        if app_role:
+            result["grants"] = {"role": app_role, "audit": grant_application_role(db, app_role)}
     if as_json:
         print_json(result)
-    else:
-        out.print(f"database {result['database']} is at schema {result['revision']}", highlight=False)
+        return
+    out.print(f"database {result['database']} is at schema {result['revision']}", highlight=False)
+    if result.get("audit_key_created"):
+        out.print(f"audit key created: {result['audit_key_created']} (owner-only). Keep a copy where the database's backups are not.", highlight=False)
+    if app_role:
+        shown = ", ".join(f"{g['privilege']} on {g['table']}" for g in result["grants"]["audit"])
+        out.print(f"role {app_role} may: {shown}", highlight=False)
 
 
 @load_app.command("police-uk")

@@ -7,6 +7,7 @@ SQLite (the embedded default, ``sqlite:///sara.db``) and PostgreSQL
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from alembic import command
@@ -123,3 +124,42 @@ def init(url: str | None = None) -> dict:
     engine.dispose()
     made = {"audit_key_created": str(key_file)} if key_file else {}
     return {"database": redacted(database_url(url)), "from_revision": before, "revision": head_revision()} | made
+
+
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def grant_application_role(url: str | None, role: str) -> list[dict]:
+    """On PostgreSQL, give the application's own login role what the app needs and no more:
+    read and write every table except ``audit_event``, which it may only read and append to
+    (no UPDATE, DELETE or TRUNCATE), and no schema changes (it owns nothing). Run as the
+    database's owner after ``init``; returns the role's grants on ``audit_event``.
+
+    With the app connecting as this role and partners given no database login at all, only
+    the owner's credentials can rewrite the trail, and the keyed chain and checkpoints show it."""
+    if not ROLE_NAME.match(role or ""):
+        raise DatabaseError(f"{role!r} is not a PostgreSQL role name SARA will use: lower-case letters, digits and _ (e.g. sara_app)")
+    engine = connect(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            raise DatabaseError("application roles are a PostgreSQL feature: a SQLite file is protected by its file permissions")
+        with engine.begin() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                raise DatabaseError(f"there is no PostgreSQL role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD '...')")
+            database = conn.execute(text("SELECT current_database()")).scalar_one()
+            for statement in (
+                f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {role}',
+                f"GRANT USAGE ON SCHEMA public TO {role}",
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+                f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {role}",
+                f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+            ):
+                conn.execute(text(statement))
+            rows = conn.execute(text(
+                "SELECT table_name, privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = :r AND table_name IN ('audit_event', 'audit_head') ORDER BY table_name, privilege_type"
+            ), {"r": role}).all()  # fmt: skip
+    finally:
+        engine.dispose()
+    return [{"table": t, "privilege": p} for t, p in rows]
