@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from typer.testing import CliRunner
 
 import sara.cli  # noqa: F401  (registers every command)
 from sara.access import audit
@@ -15,8 +14,8 @@ from sara.access.users import get_actor
 from sara.casework import case_review, demo, overlaps, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
-from sara.cli import app
 from sara.store.engine import connect
+from tests.cli import sara
 from tests.conftest import loaded_database
 
 TODAY = dt.date(2026, 11, 2)
@@ -82,7 +81,7 @@ def test_interventions_are_listed_at_each_partners_scope(world):
     assert {v["scope"] for v in iv.list_cases(engine, u["fire.officer"])} == {"pseudonymised"}
     closures = iv.list_cases(engine, u["pc.dexter"], power="closure")
     assert [c["id"] for c in closures] == [made["interventions"][-1]] and closures[0]["breaches"][0]["response"] == "prosecution"
-    r = CliRunner().invoke(app, ["power", "show", made["interventions"][2], "--as", "pc.dexter", "--db", str(engine.url)])
+    r = sara("power", "show", made["interventions"][2], "--as", "pc.dexter", "--db", str(engine.url), env={"SARA_PASSWORD": demo.PASSWORD})
     assert r.exit_code == 0 and "issue_notice" in r.stdout and "breach" in r.stdout
 
 
@@ -107,7 +106,7 @@ def test_the_town_centre_problem_closes_only_on_what_its_assessment_shows(world)
 
 def test_the_command(tmp_path_factory):
     url = loaded_database(tmp_path_factory.mktemp("demo-cli"), "derbyshire-lsoa2011.geojson.zip")
-    r = CliRunner().invoke(app, ["demo", "casework", "--today", "2026-11-02", "--db", url])
+    r = sara("demo", "casework", "--today", "2026-11-02", "--db", url)
     assert r.exit_code == 0 and "synthetic casework loaded" in r.stdout and demo.PASSWORD in r.stdout
-    again = CliRunner().invoke(app, ["demo", "casework", "--db", url])
+    again = sara("demo", "casework", "--db", url)
     assert again.exit_code == 0 and "already loaded" in again.stdout

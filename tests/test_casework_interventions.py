@@ -14,10 +14,13 @@ from rich.console import Console
 import sara.cli  # noqa: F401  (registers every command)
 import sara.cli.powers as cli_powers  # (registers the power commands)
 from sara.access import audit
-from sara.access.users import acting_as
+from sara.access.permissions import PermissionDenied
+from sara.access.users import acting_as, add_organisation, add_user
 from sara.casework import interventions as iv
+from sara.casework import premises
 from sara.casework.clock import LONDON
 from sara.casework.powers import Refused
+from sara.casework.records import Duplicate
 from sara.casework.rules import load_rules
 from sara.store.engine import connect
 from tests.cli import err_json, ok_json, sara
@@ -33,12 +36,15 @@ def L(*a):
 
 @pytest.fixture
 def db(db_url):
-    ok_json("org", "add", "Derbyshire Police", "--type", "police", "--db", db_url)
-    ok_json("user", "add", "root", "--org", "Derbyshire Police", "--role", "administrator", "--password", PW, "--db", db_url)
-    ok_json("org", "add", "Bolsover DC", "--type", "council", "--as", "root", "--db", db_url)
+    """Derbyshire Police (pc, pc2, an analyst, a public viewer) and Bolsover DC (cou)."""
+    engine = connect(db_url)
+    add_organisation(engine, "Derbyshire Police", "police")
+    add_organisation(engine, "Bolsover DC", "council")
     for user, org, role in (("pc", "Derbyshire Police", "problem_owner"), ("pc2", "Derbyshire Police", "problem_owner"),
-                            ("ana", "Derbyshire Police", "analyst"), ("cou", "Bolsover DC", "problem_owner")):  # fmt: skip
-        ok_json("user", "add", user, "--org", org, "--role", role, "--password", PW, "--as", "root", "--db", db_url)
+                            ("ana", "Derbyshire Police", "analyst"), ("public", "Derbyshire Police", "public_viewer"),
+                            ("cou", "Bolsover DC", "problem_owner")):  # fmt: skip
+        add_user(engine, user, org, role, PW)
+    engine.dispose()
     return db_url
 
 
@@ -107,6 +113,56 @@ def test_closure_notice_by_rank(db):
     assert case["expires_at"] == "2026-05-02T20:00:00+01:00" and case["subject_kind"] == "premises"
     r = _closure(db, "superintendent", 48, subject="P-2")
     assert r.exit_code == 0 and json.loads(r.stdout)["expires_at"] == "2026-05-03T20:00:00+01:00"
+
+
+def test_premises_already_closed_get_no_second_closure_notice(engine, db):
+    """A second notice on premises a live notice closes is a mistake: the first is extended
+    (s.77(4)) or an order applied for. Once it has ended, or was cancelled, a new one may go."""
+    assert _closure(db, "inspector", 24, subject="P-1").exit_code == 0
+    r = _closure(db, "inspector", 24, subject="P-1", at="2026-05-02T08:00")
+    assert r.exit_code == 1
+    err = json.loads(r.stdout)["error"]
+    assert err.startswith("P-1 is already closed by INT-2026-") and "closure notice ends at 2026-05-02 20:00" in err and "extend that notice" in err
+    assert _closure(db, "inspector", 24, subject="p-1 ", at="2026-05-02T08:00").exit_code == 1  # the same reference, however typed
+    assert _closure(db, "inspector", 24, subject="P-2", at="2026-05-02T08:00").exit_code == 0  # other premises
+    assert _closure(db, "inspector", 24, subject="P-1", at="2026-05-02T20:00").exit_code == 0  # the first ended at 20:00
+    # cancelled, the premises are open again
+    second = iv.load_all(engine)[-1].reference
+    ok_json("power", "step", second, "--step", "cancel_notice", "--at", "2026-05-02T21:00", "--rank", "inspector", "--as", "pc", "--db", db)
+    assert _closure(db, "inspector", 24, subject="P-1", at="2026-05-02T22:00").exit_code == 0
+    # a recorded premises is one place for every organisation: the council is told whom to ask, not the case
+    pc, cou = acting_as(engine, "pc"), acting_as(engine, "cou")
+    flat = premises.add_premises(engine, pc, "Flat 4, 12 Castle Street", postcode="S44 6PP")["id"]
+    iv.issue(engine, pc, "closure", L(2026, 6, 1, 18), subject_ref=flat, subject_kind="premises", by_rank="inspector", due=L(2026, 6, 2, 18),
+             facts=["occupiers_informed"])  # fmt: skip
+    with pytest.raises(Duplicate, match="already closed by a closure notice or order of Derbyshire Police: ask them") as refused:
+        iv.issue(engine, cou, "closure", L(2026, 6, 1, 20), subject_ref=flat, subject_kind="premises", by_rank="local_authority",
+                 due=L(2026, 6, 2, 20), facts=["occupiers_informed"])  # fmt: skip
+    assert "INT-" not in str(refused.value)
+    # while a closure order is in force the premises stay closed
+    ref = iv.load_all(engine)[-1].reference
+    iv.step(engine, pc, ref, "apply_for_order", L(2026, 6, 2, 9), "constable")
+    iv.step(engine, pc, ref, "make_order", L(2026, 6, 2, 15), "court", due=L(2026, 9, 1, 15))
+    with pytest.raises(Duplicate, match="closure order ends unless extended at 2026-09-01 15:00"):
+        iv.issue(engine, pc, "closure", L(2026, 7, 1, 18), subject_ref=flat, subject_kind="premises", by_rank="inspector",
+                 due=L(2026, 7, 2, 18), facts=["occupiers_informed"])  # fmt: skip
+
+
+def test_refusals_name_the_field_and_the_command_its_option(engine, db):
+    ref = cpw(db)["reference"]
+    pc = acting_as(engine, "pc")
+    with pytest.raises(Refused) as refused:
+        iv.step(engine, pc, ref, "cpn", L(2026, 3, 17, 10), "constable")
+    assert refused.value.field == "facts" and "--" not in str(refused.value)
+    err = err_json("power", "step", ref, "--step", "cpn", "--at", "2026-03-17T10:00", "--rank", "constable", "--as", "pc", "--db", db)
+    assert err.startswith("refused: --fact: Issue a Community Protection Notice needs informing the bodies")
+    assert err_json("power", "step", ref, "--step", "cpn", "--at", "2026-03-17T10:00", "--rank", "sergeant_major", "--fact", "appropriate_bodies_informed",
+                    "--as", "pc", "--db", db).startswith("refused: --rank: Issue a Community Protection Notice must be authorised by")  # fmt: skip
+    assert err_json("power", "issue", "--power", "cpw", "--subject", "S-7", "--dob", ADULT, "--at", "2026-03-02T10:00", "--rank", "constable",
+                    "--as", "pc", "--db", db).startswith("refused: --due: Issue a Community Protection Warning needs the date and time")  # fmt: skip
+    assert err_json("power", "issue", "--power", "asbo", "--subject", "S-5", "--as", "pc", "--db", db).startswith("--power: unknown power 'asbo'")
+    assert err_json("power", "issue", "--power", "cpw", "--subject", "S-5", "--problem", "PRB-1999-0001", "--as", "pc", "--db", db).startswith(
+        "--problem: no problem 'PRB-1999-0001'")
 
 
 def test_a_case_keeps_its_rule_version(engine, db):
@@ -187,10 +243,19 @@ def test_breaches_counted_in_the_yearly_table(engine, db, tmp_path):
     rows = ok_json("power", "table", "--from", "2026-04-01", "--to", "2027-03-31", "--as", "ana", "--db", db)["rows"]
     assert rows == table.to_dicts()
     path = tmp_path / "powers.csv"
+    exports = audit.count(engine, action="export", subject_type="intervention")
     r = sara("power", "table", "--from", "2026-04-01", "--to", "2027-03-31", "--csv", str(path), "--as", "ana", "--db", db)
     assert r.exit_code == 0, r.output
     assert len(list(csv.DictReader(path.open()))) == table.height
+    assert audit.count(engine, action="export", subject_type="intervention") == exports + 1
     assert "before it starts" in err_json("power", "table", "--from", "2027-04-01", "--to", "2026-03-31", "--as", "ana", "--db", db)
+    # the public see the counts, but export nothing: no file is written
+    assert ok_json("power", "table", "--from", "2026-04-01", "--to", "2027-03-31", "--as", "public", "--db", db)["rows"] == rows
+    refused = tmp_path / "public.csv"
+    err = err_json("power", "table", "--from", "2026-04-01", "--to", "2027-03-31", "--csv", str(refused), "--as", "public", "--db", db)
+    assert err == "not allowed: a public_viewer may not export intervention of their own organisation" and not refused.exists()
+    with pytest.raises(PermissionDenied):
+        iv.export_table(engine, acting_as(engine, "public"), date(2026, 4, 1), date(2027, 3, 31))
 
 
 def test_permissions_for_another_organisation(db):

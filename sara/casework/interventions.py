@@ -8,9 +8,14 @@ stored case obeys exactly the rules a new one does; a new step is checked the sa
 it is written, and a refusal (:class:`~sara.casework.powers.Refused`) says what is missing.
 
 Interventions are personal data (resource ``intervention``): only the owning organisation
-writes them (``sara.access.permissions.can``); other organisations read them only through
+writes them (``sara.access.permissions.require``); other organisations read them only through
 ``sara.access.permissions.view`` scopes. Every change is audited in the transaction that makes
-it, every read of a case's details through the permission views.
+it, every read of a case's details through the permission views, every export of the yearly
+table (``export_table``: counts, but only for a role that may export).
+
+A closure notice is not issued twice: premises under a closure notice still in force (or a
+closure order) are refused a second one, naming the notice to extend (s.77(4)) or the
+organisation that holds it (``Duplicate``).
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from sqlalchemy import Engine, select
 
 from sara import errors
 from sara.access import audit
-from sara.access.permissions import PermissionDenied, can, view_many
+from sara.access.permissions import can, require, view_many
 from sara.casework.clock import LONDON
 from sara.casework.powers import PowerCase, Refused, age_on, apply, open_case, upcoming_and_missed
+from sara.casework.powers import deadlines as case_deadlines
+from sara.casework.records import Duplicate
 from sara.casework.rules import Rulebook, default_rules
 from sara.store.schema import access as sa_
 from sara.store.schema import people as spe
@@ -37,7 +44,7 @@ from sara.store.schema import problems as spr
 SUBJECT_KINDS = ("person", "body", "premises", "area")
 RESPONSES = ("warning", "fpn", "prosecution", "committal", "yot_referral", "remedial_action", "remedial_order", "forfeiture_order", "seizure_warrant")
 
-# ``--power`` names people use, as (power, first step) of the rules table.
+# The short names people use for a power, as (power, first step) of the rules table.
 ISSUE = {
     "cpw": ("community_protection", "issue_warning"),
     "cpn": ("community_protection", "issue_notice"),
@@ -94,8 +101,6 @@ class Stored:
 
     def record(self, at: dt.datetime | None = None) -> dict:
         """The case as a personal record (the fields ``sara.access.roles.SCOPE_FIELDS`` know)."""
-        from sara.casework.powers import deadlines as case_deadlines
-
         c = self.case
         ends = [d for d in case_deadlines(c, at or c.opened_at, rules=self.rules) if d.kind == "expiry"] if c.history else []
         return {
@@ -122,9 +127,9 @@ class Stored:
 
 # --- time -------------------------------------------------------------------------------------
 
-def _aware(t: dt.datetime, what: str) -> dt.datetime:
+def _aware(t: dt.datetime, what: str, field: str = "at") -> dt.datetime:
     if not isinstance(t, dt.datetime):
-        raise Refused(f"{what} must be a date and time, got {t!r}")
+        raise Refused(f"{what} must be a date and time, got {t!r}", field=field)
     return t.replace(tzinfo=LONDON) if t.tzinfo is None else t
 
 
@@ -138,14 +143,6 @@ def _from_utc(t: dt.datetime | None) -> dt.datetime | None:
 
 def _iso(t: dt.datetime | None) -> str | None:
     return None if t is None else t.astimezone(LONDON).isoformat()
-
-
-# --- permissions ------------------------------------------------------------------------------
-
-def _require_write(actor, owner_org: int) -> None:
-    d = can(actor, "write", "intervention", owner_org)
-    if not d.allowed:
-        raise PermissionDenied(f"not allowed: {d.reason}")
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -198,7 +195,7 @@ def load(engine: Engine, reference: str, *, rules: Rulebook | None = None) -> St
     with engine.connect() as conn:
         found = _load(conn, sp.Intervention.__table__.c.reference == reference, rules)
     if not found:
-        raise NotFound(f"no intervention {reference!r}")
+        raise NotFound(f"no intervention {reference!r}: check the reference (INT-YYYY-NNNN) against the list of interventions")
     return found[0]
 
 
@@ -225,15 +222,16 @@ def _recorded_subject(engine: Engine, actor, kind: str, ref: str, dob: dt.date |
     p, pr = spe.Person.__table__, spe.Premises.__table__
     with engine.connect() as conn:
         if problem_ref is not None and conn.execute(select(spr.Problem.id).where(spr.Problem.reference == problem_ref)).first() is None:
-            raise ValueError(f"no problem {problem_ref!r}: see `sara problem list`")
+            raise errors.Invalid(f"no problem {problem_ref!r}", field="problem_ref", fix="give the reference of an existing problem (PRB-YYYY-NNNN)")
         if kind == "person":
             row = conn.execute(select(p.c.dob, p.c.organisation_id).where(p.c.reference == ref)).first()
             if row is not None and row.organisation_id == actor.organisation_id:
                 if dob is not None and row.dob is not None and dob != row.dob:
-                    raise ValueError(f"the date of birth {dob.isoformat()} differs from {ref}'s record ({row.dob.isoformat()}): correct one of them")
+                    raise errors.Invalid(f"the date of birth {dob.isoformat()} differs from {ref}'s record ({row.dob.isoformat()})", field="subject_dob",
+                                         fix="correct one of them, or leave the date of birth out to take the record's")  # fmt: skip
                 return dob or row.dob
         elif kind == "premises" and ref.upper().startswith("PRM-") and conn.execute(select(pr.c.id).where(pr.c.reference == ref)).first() is None:
-            raise ValueError(f"no premises {ref!r}: record it with `sara premises add`, or give the reference you use for it")
+            raise errors.Invalid(f"no premises {ref!r}", field="subject_ref", fix="record the premises first, or give the reference you use for it")
     return dob
 
 
@@ -243,13 +241,14 @@ def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: st
     """Open an intervention on ``power`` (a rules-table power or a short name: cpw, cpn, closure, ...)
     owned by ``actor`` and their organisation, and take its first step at ``at``.
 
-    Raises ``Refused`` (the law does not allow it: says what is missing), ``PermissionDenied``
-    or ``ValueError`` (unknown power, step or subject kind)."""
+    Raises ``Refused`` (the law does not allow it: says what is missing), ``PermissionDenied``,
+    ``Duplicate`` (a second closure notice on closed premises) or ``errors.Invalid`` (unknown
+    power, step or subject kind)."""
     if subject_kind not in SUBJECT_KINDS:
-        raise ValueError(f"unknown subject kind {subject_kind!r}: choose one of {', '.join(SUBJECT_KINDS)}")
+        raise errors.Invalid(f"unknown subject kind {subject_kind!r}", field="subject_kind", fix=f"choose one of {', '.join(SUBJECT_KINDS)}")
     if not (subject_ref and subject_ref.strip()):
-        raise ValueError("an intervention needs a subject reference")
-    _require_write(actor, actor.organisation_id)
+        raise errors.Invalid("an intervention needs a subject reference", field="subject_ref", fix="give the reference of the person, premises or area")
+    require(actor, "write", "intervention", actor.organisation_id)
     subject_ref = subject_ref.strip()
     subject_dob = _recorded_subject(engine, actor, subject_kind, subject_ref, subject_dob, problem_ref)
     book = rules or default_rules()
@@ -257,13 +256,15 @@ def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: st
     if power in ISSUE:
         power, first = ISSUE[power]
     elif power not in book.powers():
-        raise ValueError(f"unknown power {power!r}: choose one of {', '.join(sorted(set(ISSUE) | set(book.powers())))}")
+        raise errors.Invalid(f"unknown power {power!r}", field="power", fix=f"choose one of {', '.join(sorted(set(ISSUE) | set(book.powers())))}")
     at = _aware(at, "the time of the step")
     case = open_case(power, at, subject_dob=subject_dob, subject_is_body=subject_kind != "person", issuing_org=actor.organisation,
                      owner=actor.username, rules=book)  # fmt: skip
     rule = book.get(power, case.rule_version)
     first = _resolve_step(power, step) if step else (first or next(k for k, s in rule.steps.items() if rule.initial_state in s["from"]))
-    case = apply(case, first, at, by_rank, due=_aware(due, "due") if due else None, amount_gbp=amount_gbp, facts=facts, rules=book)
+    if power == "closure":
+        _not_closed_already(engine, actor, subject_ref, at, rules)
+    case = apply(case, first, at, by_rank, due=_aware(due, "due", "due") if due else None, amount_gbp=amount_gbp, facts=facts, rules=book)
     i = sp.Intervention.__table__
     with engine.begin() as conn:
         iid = conn.execute(i.insert().values(
@@ -277,6 +278,39 @@ def issue(engine: Engine, actor, power: str, at: dt.datetime, *, subject_ref: st
         audit.record(conn, [audit.Entry("create", actor, "intervention", reference, owner_org_id=actor.organisation_id, purpose="casework",
                                         detail={"power": power, "step": first, "rule_version": case.rule_version, "state": case.state})])  # fmt: skip
     return load(engine, reference, rules=rules).record(at)
+
+
+# a closure notice in force, continued by the court, or a closure order: the premises are closed
+CLOSING = ("notice_end", "continued_notice_end", "order_end")
+
+
+def live_closure(stored: Stored, at: dt.datetime):
+    """The deadline of ``stored`` (a closure case) that keeps its premises closed at ``at``:
+    a notice or continued notice not yet ended, or an order in force; None if none does."""
+    if stored.case.power != "closure" or not stored.case.history:
+        return None
+    ends = [d for d in case_deadlines(stored.case, at, rules=stored.rules) if d.name in CLOSING and d.due > at]
+    return ends[0] if ends else None
+
+
+def _not_closed_already(engine: Engine, actor, subject_ref: str, at: dt.datetime, rules: Rulebook | None) -> None:
+    """Refuse a second closure notice on premises a live notice or order already closes: the
+    first is extended (s.77(4)) or followed by an application for an order (s.80), not repeated.
+    A recorded premises (PRM-...) is the same place for every organisation, so another's case
+    counts too, named only by its organisation so the user knows whom to ask; a reference of
+    the user's own making is compared with their own organisation's cases only."""
+    i = sp.Intervention.__table__
+    key, shared = subject_ref.casefold(), subject_ref.upper().startswith("PRM-")
+    same = [s for s in load_all(engine, rules=rules, where=(i.c.power == "closure") & (i.c.subject_kind == "premises"))
+            if s.subject_ref.casefold() == key and (shared or s.organisation_id == actor.organisation_id)]  # fmt: skip
+    for s in same:
+        live = live_closure(s, at)
+        if live is None:
+            continue
+        if s.organisation_id == actor.organisation_id:
+            raise Duplicate(f"{subject_ref} is already closed by {s.reference} ({live.label} at {_iso(live.due)[:16].replace('T', ' ')}): "
+                            "extend that notice, or apply for a closure order, instead of issuing a second one")  # fmt: skip
+        raise Duplicate(f"{subject_ref} is already closed by a closure notice or order of {s.organisation}: ask them before issuing another")
 
 
 def _change(engine: Engine, stored: Stored, new_case: PowerCase, actor, detail: dict, breach_row: dict | None = None) -> None:
@@ -301,11 +335,11 @@ def step(engine: Engine, actor, reference: str, step: str, at: dt.datetime, by_r
     """Take ``step`` (a rules-table step key or a short name: cpn, fpn, order, ...) on the
     intervention ``reference``, checked by the rules of its own version."""
     stored = load(engine, reference, rules=rules)
-    _require_write(actor, stored.organisation_id)
+    require(actor, "write", "intervention", stored.organisation_id)
     key = _resolve_step(stored.case.power, step)
     at = _aware(at, "the time of the step")
     book = _book(rules, stored.case.power, stored.case.rule_version)
-    new = apply(stored.case, key, at, by_rank, due=_aware(due, "due") if due else None, amount_gbp=amount_gbp, facts=facts, rules=book)
+    new = apply(stored.case, key, at, by_rank, due=_aware(due, "due", "due") if due else None, amount_gbp=amount_gbp, facts=facts, rules=book)
     _change(engine, stored, new, actor, {"step": key, "from": stored.case.state, "to": new.state, "at": _iso(at)})
     return load(engine, reference, rules=rules).record(at)
 
@@ -319,9 +353,9 @@ def breach(engine: Engine, actor, reference: str, at: dt.datetime, response: str
     that is also a step (``fpn`` -> ``issue_fpn``, ``prosecution`` -> ``prosecute``) is taken
     after it, so the state machine checks both (a notice in force, the FPN amount)."""
     if response not in RESPONSES:
-        raise ValueError(f"unknown breach response {response!r}: choose one of {', '.join(RESPONSES)}")
+        raise errors.Invalid(f"unknown breach response {response!r}", field="response", fix=f"choose one of {', '.join(RESPONSES)}")
     stored = load(engine, reference, rules=rules)
-    _require_write(actor, stored.organisation_id)
+    require(actor, "write", "intervention", stored.organisation_id)
     at = _aware(at, "the time of the breach")
     case = stored.case
     book = _book(rules, case.power, case.rule_version)
@@ -356,8 +390,7 @@ def list_cases(engine: Engine, actor, *, power: str | None = None, problem_ref: 
                rules: Rulebook | None = None) -> list[dict]:  # fmt: skip
     """Every intervention ``actor`` may read (optionally of one power or problem), each at the
     scope their agreements allow (another organisation's without one: a pseudonym); audited."""
-    if not can(actor, "read", "intervention", actor.organisation_id):
-        raise PermissionDenied(f"not allowed: a {actor.role} may not read interventions")
+    require(actor, "read", "intervention", actor.organisation_id)
     power = ISSUE.get(power, (power,))[0] if power else None
     stored = [s for s in load_all(engine, rules=rules) if (power is None or s.case.power == power) and (problem_ref is None or s.problem_ref == problem_ref)]
     if not stored:
@@ -375,9 +408,7 @@ def deadlines(engine: Engine, actor, at: dt.datetime, *, owner: str | None = Non
     deadline: name, label, due, missed, kind, basis, rule version. Each case shown with
     personal data is audited once."""
     at = _aware(at, "the time deadlines are listed")
-    d = can(actor, "read", "intervention", actor.organisation_id)
-    if not d.allowed:
-        raise PermissionDenied(f"not allowed: {d.reason}")
+    require(actor, "read", "intervention", actor.organisation_id)
     stored = [s for s in load_all(engine, rules=rules) if can(actor, "read", "intervention", s.organisation_id)]
     by_case = {id(s.case): s for s in stored}
     rows = []
@@ -493,7 +524,7 @@ def yearly_table(engine: Engine, year_start: dt.date, year_end: dt.date, *, rule
     count. Age groups are the subject's age on the day counted; a case without a date of birth
     is counted in neither age group of a split section."""
     if year_end < year_start:
-        raise ValueError(f"the period ends ({year_end}) before it starts ({year_start})")
+        raise errors.Invalid(f"the period ends ({year_end}) before it starts ({year_start})", field="year_end", fix="give a period that runs forward")
     stored = load_all(engine, rules=rules)
     rows = []
     for section, power, group, measure, pick in MEASURES + EXTRA:
@@ -507,3 +538,15 @@ def yearly_table(engine: Engine, year_start: dt.date, year_end: dt.date, *, rule
                     n += 1
         rows.append((section, power or "all", group, measure, n))
     return pl.DataFrame(rows, schema=list(COLUMNS), orient="row")
+
+
+def export_table(engine: Engine, actor, year_start: dt.date, year_end: dt.date, *, rules: Rulebook | None = None) -> dict:
+    """The yearly table (``yearly_table``) as ``columns`` and ``rows`` for a face to write:
+    counts only, but an export all the same, so only a role that may export interventions
+    gets it (a public viewer does not), and it is audited as an export."""
+    require(actor, "export", "intervention", actor.organisation_id)
+    rows = yearly_table(engine, year_start, year_end, rules=rules).to_dicts()
+    period = f"{year_start.isoformat()}..{year_end.isoformat()}"
+    audit.append(engine, audit.Entry("export", actor, "intervention", f"powers table {period}", owner_org_id=actor.organisation_id, purpose="scrutiny",
+                                     detail={"from": year_start.isoformat(), "to": year_end.isoformat(), "rows": len(rows)}))  # fmt: skip
+    return {"columns": list(COLUMNS), "rows": rows, "from": year_start.isoformat(), "to": year_end.isoformat()}

@@ -2,7 +2,9 @@
 
 A :class:`PowerCase` is immutable: :func:`apply` returns a new case with one more step in its
 history, or raises :class:`Refused` with a message that names what is missing (the earlier
-step, the rank, the age, the fact to record, the deadline). :func:`deadlines` lists the open
+step, the rank, the age, the fact to record, the deadline) and the ``field`` of
+:func:`apply` at fault (``step``, ``by_rank``, ``due``, ``facts``, ``at``, ``amount_gbp``, or
+``subject_dob`` for the case's subject). :func:`deadlines` lists the open
 legal deadlines of a case, computed by the one legal clock. A case keeps the rule version
 that was in force on the day it was opened, whatever changes later.
 """
@@ -18,7 +20,7 @@ from sara.errors import Invalid
 
 
 class Refused(Invalid):
-    """A step the law (or the rules table) does not allow, with what is missing."""
+    """A step the law (or the rules table) does not allow: what is missing, and the field."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,9 @@ class _Ctx:
     extra: dict = field(default_factory=dict)
 
 
-def _aware(at: datetime, what: str) -> datetime:
+def _aware(at: datetime, what: str, field: str = "at") -> datetime:
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
-        raise Refused(f"{what} must be a timezone-aware datetime (Europe/London), got {at!r}")
+        raise Refused(f"{what} must be a timezone-aware datetime (Europe/London), got {at!r}", field=field)
     return at.astimezone(LONDON)
 
 
@@ -185,66 +187,68 @@ def apply(case: PowerCase, step: str, at: datetime, by_rank: str | None = None, 
     if case.history and at < case.history[-1].at:
         last = case.history[-1]
         raise Refused(f"{label}: steps must be recorded in time order; this is dated {_fmt(at)}, before the last step "
-                      f"('{rule.step(last.step)['label']}' at {_fmt(last.at)})")
+                      f"('{rule.step(last.step)['label']}' at {_fmt(last.at)})", field="at")
     if at < case.opened_at:
-        raise Refused(f"{label}: dated {_fmt(at)}, before the case was opened ({_fmt(case.opened_at)})")
+        raise Refused(f"{label}: dated {_fmt(at)}, before the case was opened ({_fmt(case.opened_at)})", field="at")
     if case.state not in s["from"]:
         allowed = [x["label"] for x in rule.steps.values() if case.state in x["from"]]
         raise Refused(f"Cannot {s['label']}: it needs {_missing_text(rule, s)}. The case is at '{case.state}'"
-                      + (f"; steps allowed now: {'; '.join(allowed)}." if allowed else "; no further steps are allowed."))
+                      + (f"; steps allowed now: {'; '.join(allowed)}." if allowed else "; no further steps are allowed."), field="step")
     tokens = s.get("authorisers", [])
     if not rank_satisfies(by_rank, tokens, book):
         who = f"'{by_rank}'" if by_rank else "no rank or role given"
         raise Refused(f"{label} must be authorised by {_human_authorisers(tokens)}; {who} is not enough"
-                      + (f" ({s['authorisers_source']})" if s.get("authorisers_source") else "") + ".")
+                      + (f" ({s['authorisers_source']})" if s.get("authorisers_source") else "") + ".", field="by_rank")
     age = _subject_age(case, at.date())
     if s.get("checks_age"):
         mina = rule.minimum_age
         if case.subject_is_body:
             if not rule.bodies_allowed:
-                raise Refused(f"{label}: {rule.name} applies to individuals only, not to a body or organisation.")
+                raise Refused(f"{label}: {rule.name} applies to individuals only, not to a body or organisation.", field="subject_kind")
         elif mina["value"] > 0:
             if age is None:
-                raise Refused(f"{label} needs the subject's date of birth, to check the minimum age of {mina['value']} ({mina['source']}).")
+                raise Refused(f"{label} needs the subject's date of birth, to check the minimum age of {mina['value']} ({mina['source']}).",
+                              field="subject_dob")
             if age < mina["value"]:
-                raise Refused(f"{label}: the subject is {age}, under the minimum age of {mina['value']} for {rule.name} ({mina['source']}).")
+                raise Refused(f"{label}: the subject is {age}, under the minimum age of {mina['value']} for {rule.name} ({mina['source']}).",
+                              field="subject_dob")
     u18 = s.get("under_18_needs")
     if u18 and not case.subject_is_body:
         if age is None:
-            raise Refused(f"{label} needs the subject's date of birth, to know whether {u18['text']} is required.")
+            raise Refused(f"{label} needs the subject's date of birth, to know whether {u18['text']} is required.", field="subject_dob")
         if age < 18 and u18["fact"] not in facts:
-            raise Refused(f"{label} needs {u18['text']} first (record fact '{u18['fact']}').")
+            raise Refused(f"{label} needs {u18['text']} first (record fact '{u18['fact']}').", field="facts")
     rf = s.get("requires_fact")
     if rf and rf["fact"] not in facts:
-        raise Refused(f"{label} needs {rf['text']} first (record fact '{rf['fact']}').")
+        raise Refused(f"{label} needs {rf['text']} first (record fact '{rf['fact']}').", field="facts")
     for ref, cmp in (("after", "after"), ("within", "within")):
         if ref not in s:
             continue
         dl = rule.deadlines[s[ref]]
         got = _deadline_due(case, rule, s[ref])
         if got is None:
-            raise Refused(f"{label} needs the {dl['label']} to have been set first.")
+            raise Refused(f"{label} needs the {dl['label']} to have been set first.", field="step")
         when, _ = got
         if cmp == "after" and at < when:
-            raise Refused(f"{label} needs the {dl['label']} to have passed first: it ends at {_fmt(when)}.")
+            raise Refused(f"{label} needs the {dl['label']} to have passed first: it ends at {_fmt(when)}.", field="at")
         if cmp == "within" and at > when:
-            raise Refused(f"{label}: too late, the {dl['label']} ended at {_fmt(when)}.")
+            raise Refused(f"{label}: too late, the {dl['label']} ended at {_fmt(when)}.", field="at")
     aid = s.get("after_if_done")
     if aid and case.done(aid["step"]):
         got = _deadline_due(case, rule, aid["deadline"])
         if got is not None and at < got[0]:
-            raise Refused(f"{label}: not before the {rule.deadlines[aid['deadline']]['label']} at {_fmt(got[0])}.")
+            raise Refused(f"{label}: not before the {rule.deadlines[aid['deadline']]['label']} at {_fmt(got[0])}.", field="at")
     if "sets_deadline" in s:
         due = _check_due(case, rule, book, s, label, at, by_rank, due, age)
     elif due is not None:
-        raise Refused(f"{label} does not set a date; leave 'due' empty.")
+        raise Refused(f"{label} does not set a date: leave the end date out.", field="due")
     if "fpn_limit" in s:
         lim = rule.limits[s["fpn_limit"]]
         if amount_gbp is None or isinstance(amount_gbp, bool) or not isinstance(amount_gbp, int) or amount_gbp <= 0:
-            raise Refused(f"{label} needs the penalty amount in whole pounds (up to £{lim['gbp']}).")
+            raise Refused(f"{label} needs the penalty amount in whole pounds (up to £{lim['gbp']}).", field="amount_gbp")
         if amount_gbp > lim["gbp"]:
             raise Refused(f"{label}: £{amount_gbp} is more than the maximum of £{lim['gbp']} under rules version "
-                          f"{rule.version} ({lim['source']}).")
+                          f"{rule.version} ({lim['source']}).", field="amount_gbp")
     event = Event(step=step, at=at, by_rank=by_rank, due=due, amount_gbp=amount_gbp, facts=facts)
     return replace(case, state=s["to"], history=case.history + (event,))
 
@@ -261,14 +265,15 @@ def _check_due(case, rule, book, s, label, at, by_rank, due, age):
             continue
         tiers.append(t)
     if s.get("max_period") and not tiers:
-        raise Refused(f"{label}: no time limit in the rules fits this subject and authoriser (is the date of birth recorded?).")
+        raise Refused(f"{label}: no time limit in the rules fits this subject and authoriser (is the date of birth recorded?).", field="subject_dob")
     if due is None:
         if tiers and all(t.get("unbounded") for t in tiers):
             return None  # indefinite / until further order
-        raise Refused(f"{label} needs the date and time the {dl['label'].lower()} (give 'due').")
-    due = _aware(due, f"the {dl['label']}")
+        raise Refused(f"{label} needs the date and time the {dl['label'].lower()}.", field="due")
+    due = _aware(due, f"the {dl['label']}", "due")
     if due <= at:
-        raise Refused(f"{label}: the {dl['label']} given ({_fmt(due)}) is not after the step itself ({_fmt(at)}); a deadline cannot be in the past.")
+        raise Refused(f"{label}: the {dl['label']} given ({_fmt(due)}) is not after the step itself ({_fmt(at)}); a deadline cannot be in the past.",
+                      field="due")
     if not tiers:
         return due
     best_max = None
@@ -292,10 +297,10 @@ def _check_due(case, rule, book, s, label, at, by_rank, due, age):
     if best_max not in (None, "unbounded") and due > best_max:
         srcs = "; ".join(rule.limits[t["limit"]]["source"] for t in tiers if "limit" in t)
         raise Refused(f"{label}: the {dl['label'].lower()} at {_fmt(due)} is later than the law allows for this authoriser "
-                      f"and subject: at most {_fmt(best_max)} ({srcs}).")
+                      f"and subject: at most {_fmt(best_max)} ({srcs}).", field="due")
     if best_min is not None and due < best_min:
         srcs = "; ".join(rule.limits[t["min_limit"]]["source"] for t in tiers if "min_limit" in t)
-        raise Refused(f"{label}: the {dl['label'].lower()} at {_fmt(due)} is shorter than the minimum, which ends {_fmt(best_min)} ({srcs}).")
+        raise Refused(f"{label}: the {dl['label'].lower()} at {_fmt(due)} is shorter than the minimum, which ends {_fmt(best_min)} ({srcs}).", field="due")
     return due
 
 

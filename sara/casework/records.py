@@ -49,6 +49,11 @@ def spelled(field, name) -> str | None:
     return None if not shown else shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
 
 
+class Duplicate(errors.Conflict):
+    """A second record of something already recorded (a case review of the same complaints, a
+    second closure notice on closed premises): the message names the record to use instead."""
+
+
 class RecordError(CaseworkError):
     """A refused people/premises/case-review operation: what is missing or wrong."""
 

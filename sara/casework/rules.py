@@ -65,7 +65,7 @@ class Rule:
         try:
             return self.steps[key]
         except KeyError:
-            raise ValueError(f"{self.name} has no step {key!r}; its steps are: {', '.join(self.steps)}") from None
+            raise Invalid(f"{self.name} has no step {key!r}", field="step", fix=f"its steps are: {', '.join(self.steps)}") from None
 
     def in_force(self, on: date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
@@ -80,7 +80,7 @@ class Rulebook:
     def versions(self, power: str) -> list[Rule]:
         found = [r for r in self.rules if r.power == power]
         if not found:
-            raise ValueError(f"no rules for power {power!r}; known powers: {', '.join(self.powers())}")
+            raise Invalid(f"no rules for power {power!r}", field="power", fix=f"known powers: {', '.join(self.powers())}")
         return found
 
     def powers(self) -> list[str]:
@@ -94,7 +94,7 @@ class Rulebook:
             if rule.in_force(at):
                 return rule
         first = self.versions(power)[0]
-        raise ValueError(f"no version of {first.name} is in force on {at.isoformat()} (the earliest starts {first.effective_from.isoformat()})")
+        raise Invalid(f"no version of {first.name} is in force on {at.isoformat()} (the earliest starts {first.effective_from.isoformat()})", field="at")
 
     def get(self, power: str, version: str) -> Rule:
         for rule in self.versions(power):

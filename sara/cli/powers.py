@@ -3,24 +3,30 @@
 Each acts as the user named by ``--as`` (or ``SARA_USER``): interventions are personal data,
 written only by the owning organisation and read by others through sharing-agreement scopes
 (``sara.access.permissions``). A step the law does not allow is refused with what is missing.
-Times without a zone are UK local time (Europe/London).
+Times without a zone are UK local time (Europe/London). The services' fields are worded as
+the options that supply them (``FIELD_OPTIONS``).
 """
 
 from __future__ import annotations
 
-import csv as csv_module
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, out, parse_date, print_json
 
 power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
                         no_args_is_help=True)  # fmt: skip
 app.add_typer(power_app, name="power")
+
+# The options that supply the interventions service's fields.
+FIELD_OPTIONS.update({
+    "power": "--power", "subject_ref": "--subject", "subject_kind": "--kind", "subject_dob": "--dob", "at": "--at", "by_rank": "--rank",
+    "step": "--step", "due": "--due", "amount_gbp": "--amount", "facts": "--fact", "problem_ref": "--problem", "response": "--response",
+    "year_start": "--from", "year_end": "--to",
+})  # fmt: skip
 
 At = Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UK time unless a zone is given; default now).")]
 Rank = Annotated[str | None, typer.Option("--rank", help="Rank or role of who authorised it: constable, inspector, superintendent, local_authority, court, ...")]
@@ -209,25 +215,21 @@ def power_table(
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """Powers used, granted and breached in a period, in the shape of a PCC scrutiny report (counts only)."""
+    """Powers used, granted and breached in a period, in the shape of a PCC scrutiny report (counts only; --csv is an export, audited)."""
     from rich.table import Table
 
     from sara.casework import interventions as iv
+    from sara.report.export import STDOUT, write_csv
 
     first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
-    frame = as_user(as_json, db, acting, lambda e, a: iv.yearly_table(e, first, last))
-    rows = frame.to_dicts()
     if csv is not None:
-        fh = sys.stdout if str(csv) == "-" else open(csv, "w", newline="", encoding="utf-8")
-        try:
-            w = csv_module.DictWriter(fh, fieldnames=list(iv.COLUMNS))
-            w.writeheader()
-            w.writerows(rows)
-        finally:
-            if fh is not sys.stdout:
-                fh.close()
-        if str(csv) == "-":
+        table = as_user(as_json, db, acting, lambda e, a: iv.export_table(e, a, first, last))
+        rows = table["rows"]
+        write_csv(csv, table["columns"], rows)
+        if str(csv) == STDOUT:
             return
+    else:
+        rows = as_user(as_json, db, acting, lambda e, a: iv.yearly_table(e, first, last)).to_dicts()
     if as_json:
         print_json({"from": first.isoformat(), "to": last.isoformat(), "rows": rows})
     elif csv is None:
