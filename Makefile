@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= sqlite:///sara.db
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install system-deps clean
+.PHONY: run demo-db test bench install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Create the embedded database, load the bundled real Derbyshire data and the synthetic casework scenario, serve on 127.0.0.1:8000.
-run: $(STAMP)
+run: demo-db
+	$(BIN)/sara serve --db $(DB)
+
+# The database `make run` serves (the README's examples run against it: tests/test_readme.py).
+demo-db: $(STAMP)
 	$(BIN)/sara init --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-lsoa2011.geojson.zip --kind lsoa --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-wards2016.geojson.zip --kind ward --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-districts.geojson.zip --kind district --db $(DB)
 	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
 	$(BIN)/sara demo casework --db $(DB)
-	$(BIN)/sara serve --db $(DB)
 
 # The tests run a real PostgreSQL server and headless Chromium: Debian's packages.
 system-deps:
