@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from sara import geo
 from sara.assess import AssessError
 from sara.cli import app
+from sara.errors import Conflict
 from sara.report.assessment import Plan, assess, load_plan, save_plan
 from sara.store.engine import connect
 from tests.conftest import ROOT, loaded_database, shared
@@ -100,7 +101,7 @@ def test_a_plan_saved_before_the_post_period_ends_is_a_pre_registration(url):
 
     assert saved["pre_registered"] and again == plan
     assert result["followed_plan"] is True and result["plan"]["measure_of_success"] == "ASB down 20%"
-    with pytest.raises(AssessError, match="already exists"):
+    with pytest.raises(Conflict, match="already exists"):  # a plan is never changed once saved
         save_plan(engine, "bolsover-001a", plan)
     assert not save_plan(engine, "late", plan, today=dt.date(2026, 2, 1))["pre_registered"]
 

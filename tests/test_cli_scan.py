@@ -36,7 +36,9 @@ def test_gistar_hotspots_csv_has_one_row_per_cell_with_the_agreed_columns(derbys
 
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == ["x", "y", "n", "z", "p", "p_adj", "class"]
+    assert list(rows[0]) == ["x", "y", "n", "z", "p", "p_adj", "class", "district"]  # then the name of each loaded kind of area the cell is in
+    named = Counter(r["district"] for r in rows if int(r["n"]))  # by the cell's centre: edge cells may lie mostly next door
+    assert named.most_common(1)[0][0] == "Bolsover" and named["Bolsover"] > 0.8 * sum(named.values())
     assert len(json.loads(geojson.read_text())["features"]) == len(rows)
     assert png.stat().st_size > 10_000
     assert {r["class"] for r in rows} <= {"hot 99%", "hot 95%", "hot 90%", "cold 99%", "cold 95%", "cold 90%", "not significant"}

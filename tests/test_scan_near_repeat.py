@@ -447,7 +447,7 @@ BANDS = dict(spatial_bandwidth=100, spatial_bands=3, temporal_bandwidth=7, tempo
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"spatial_bandwidth": 0}, "more than 0 metres"),
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"temporal_bandwidth": -7}, "more than 0 days"),
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"spatial_bands": 0}, "at least 1"),
-        ((np.zeros(3), np.zeros(3), np.zeros(3)), {"spatial_bandwidth": None}, "--spatial-bandwidth"),
+        ((np.zeros(3), np.zeros(3), np.zeros(3)), {"spatial_bandwidth": None}, "spatial bandwidth is missing"),
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"spatial_bands": [200, 100]}, "must increase"),
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"temporal_bands": [0, 7]}, "more than 0 days"),
         ((np.zeros(3), np.zeros(3), np.zeros(3)), {"temporal_bands": [7, 14], "nrc": True}, "equal temporal bands"),
@@ -458,6 +458,13 @@ BANDS = dict(spatial_bandwidth=100, spatial_bands=3, temporal_bandwidth=7, tempo
 def test_bad_input_says_what_to_change(args, kwargs, message):
     with pytest.raises(ScanError, match=re.escape(message)):
         knox(*args, **{**BANDS, "permutations": 9, **kwargs})
+
+
+def test_errors_name_the_field_at_fault_not_a_command_line_flag():
+    with pytest.raises(ScanError) as missing:
+        knox(np.zeros(3), np.zeros(3), np.zeros(3), **{**BANDS, "spatial_bandwidth": None})
+
+    assert missing.value.field == "spatial_bandwidth" and "--" not in str(missing.value)
 
 
 def test_events_without_a_time_are_left_out_and_counted():

@@ -1,29 +1,24 @@
-"""Scanning commands: where and when is it happening, is it getting worse, who keeps being
-hit, and which of it hurts most. Each reads the database (``--db``, filters ``--category``,
-``--area``, ``--from``, ``--to``) or a plain CSV of points (``--points`` with ``--x``,
-``--y``, ``--crs``, ``--time``, ``--no-header``), calls one pure function of ``sara.scan``
-and writes ``--json``, ``--csv``, ``--geojson`` (where a result has geometry) and
-``--png`` (a picture)."""
+"""Scanning and assessment commands: where and when is it happening, is it getting worse,
+who keeps being hit, which of it hurts most, and did the response work. Each reads the
+database (``--db``, filters ``--category``, ``--area``, ``--from``, ``--to``, ``--source``)
+or a plain CSV of points (``--points`` with ``--x``, ``--y``, ``--crs``, ``--time``,
+``--no-header``), calls one service function (``sara.services.scan``,
+``sara.services.assess``) and writes ``--json``, ``--csv``, ``--geojson`` (where a result
+has geometry) and ``--png`` (a picture).
+
+Nothing heavy is imported until a command runs (``sara --help`` stays quick): the
+services, NumPy, Polars and matplotlib load inside the commands.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import polars as pl
-import shapely
 import typer
 
-from sara import geo
-from sara.cli.base import Db, Json, app, fail, out, print_json
-from sara.report import export, outputs, pictures
-from sara.report.select import Selection, from_database, from_points
-from sara.scan.result import ScanError, ScanResult
-from sara.store.engine import DatabaseError
-from sara.store.queries import NotFound
+from sara.cli.base import Db, Json, app, engine_from, fail, option_for, out, print_json, worded
 
 Points = Annotated[str | None, typer.Option("--points", help="Read points from this CSV instead of the database.")]
 XCol = Annotated[str, typer.Option("--x", help="Column of x (or longitude) in --points.")]
@@ -32,7 +27,7 @@ Crs = Annotated[str, typer.Option("--crs", help="CRS of --x/--y, e.g. EPSG:27700
 TimeCol = Annotated[str | None, typer.Option("--time", help="Column of a date or date-time in --points.")]
 NoHeader = Annotated[bool, typer.Option("--no-header", help="--points has no header: columns are 0-based positions.")]
 Category = Annotated[list[str] | None, typer.Option("--category", help="Only this category (repeat for several).")]
-Area = Annotated[str | None, typer.Option("--area", help="Only events in this loaded area (its code, or KIND:CODE).")]
+Area = Annotated[str | None, typer.Option("--area", help="Only events in this loaded area: its code or its name (KIND:CODE when kinds share one).")]
 From = Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")]
 To = Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM.")]
 Source = Annotated[str | None, typer.Option("--source", help="Only events of this source.")]
@@ -41,54 +36,120 @@ GeoJson = Annotated[Path | None, typer.Option("--geojson", help="Write the resul
 Png = Annotated[Path | None, typer.Option("--png", help="Draw the result to this PNG file.")]
 
 
-def select(db, points, x, y, crs, time, no_header, category, area, start, end, source) -> tuple[Selection, object]:
-    """The events chosen by the common options, and the engine when the database is used."""
-    if points:
-        return from_points(points, x=x, y=y, crs=crs, time=time, no_header=no_header), None
-    from sara.store.engine import connect
+def _points(points, x, y, crs, time, no_header):
+    from sara.services.scan import Points as PointsFile
 
-    engine = connect(db)
-    return from_database(engine, categories=category, area=area, start=start, end=end, source=source), engine
+    return PointsFile(points, x, y, crs, time, no_header) if points else None
 
 
-def run(as_json: bool, compute: Callable[[], tuple[ScanResult, Callable[[Path], object] | None, Callable[[Path], object] | None]], csv: Path | None, geojson: Path | None, png: Path | None, show: Callable[[ScanResult], None]) -> None:
-    """Runs ``compute`` (returning the result, a GeoJSON writer and a picture drawer), turns
-    bad input into one clear line and exit 1, writes the files asked for, shows the result."""
+def _filters(category=None, area=None, start=None, end=None, source=None):
+    from sara.services.scan import Filters
+
+    return Filters(tuple(category) if category else None, area, start, end, source)
+
+
+def _context(db: str | None, points: str | None = None):
+    """The database's context, or None when the points come from a file."""
+    from sara.services import Context
+
+    return None if points else Context(engine_from(db))
+
+
+def _refusals() -> tuple[type[Exception], ...]:
+    from sara.errors import SaraError
+    from sara.store.engine import DatabaseError
+
+    return SaraError, DatabaseError
+
+
+def run(as_json: bool, call: Callable[[], object], csv: Path | None, geojson: Path | None, png: Path | None, show: Callable) -> None:
+    """Calls the one service (``call``), turns a refusal into one line and exit 1, writes
+    the files asked for, shows the result."""
+    from sara.report import export, outputs, pictures
+
     try:
-        result, write_geojson, draw = compute()
-    except (ScanError, NotFound, DatabaseError) as exc:
-        fail(str(exc), as_json)
+        scan = call()
+    except _refusals() as exc:
+        fail(worded(exc), as_json)
     if csv:
-        export.write_frame_csv(result.table, csv)
+        export.write_frame_csv(scan.result.table, csv)
     if geojson:
-        if write_geojson is None:
+        if scan.features is None:
             fail("this result has no geometry: use --csv or --json", as_json)
-        write_geojson(geojson)
-    if png and draw:
-        draw(png)
+        outputs.write_features(scan.features, geojson)
+    if png and scan.picture is not None:
+        pictures.draw(scan.picture, png)
     if as_json:
-        print_json(result.to_dict())
+        print_json(scan.to_dict())
         return
-    show(result)
-    for note in result.notes:
-        out.print(f"note: {note}", highlight=False)
-    for why, n in result.left_out.items():
-        out.print(f"left out {n:,}: {why}", highlight=False)
+    show(scan.result)
+    show_notes(scan.result.notes, scan.result.left_out)
     for kind, path in (("table", csv), ("geojson", geojson), ("picture", png)):
         if path:
             out.print(f"{kind}: {path}", highlight=False)
 
 
-def show_table(result: ScanResult, limit: int = 25) -> None:
+def show_notes(notes: list[str], left_out: dict[str, int]) -> None:
+    """Notes (a note about an input ends with its option), then what was left out."""
+    for note in notes:
+        option = option_for(note.field) if getattr(note, "field", None) else None
+        out.print(f"note ({option}): {note}" if option and option not in note else f"note: {note}", highlight=False)
+    for why, n in left_out.items():
+        out.print(f"left out {n:,}: {why}", highlight=False)
+
+
+def show_table(result, limit: int = 25, columns: list[str] | None = None, frame=None) -> None:
+    """The first ``limit`` rows as a table that fits the terminal (80 columns when it is not
+    one): numbers in words' format (435,210; 12.4; 0.0123), blank columns dropped, columns
+    that do not fit named, then the scalar parameters."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(*result.table.columns)
-    for row in result.table.head(limit).iter_rows():
-        table.add_row(*("" if v is None else f"{v:,.3g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    from sara.report.words import column, number
+
+    frame = result.table if frame is None else frame
+    head = frame.head(limit)
+    cells = {c: column(head[c].to_list()) if head.schema[c].is_float() else [number(v) for v in head[c].to_list()]
+             for c in (columns or head.columns) if c in head.columns}  # fmt: skip
+    wanted = [c for c, values in cells.items() if any(values)]
+    fitted, used = [], 0
+    for c in wanted:
+        need = min(max(len(c), *(len(v) for v in cells[c])), 30) + 2
+        if fitted and used + need > out.width:
+            break
+        fitted.append(c)
+        used += need
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for c in fitted:
+        numeric = head.schema[c].is_numeric()
+        table.add_column(c, justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis", max_width=30)
+    for i in range(head.height):
+        table.add_row(*(cells[c][i] for c in fitted))
     out.print(table)
-    if result.table.height > limit:
-        out.print(f"... {result.table.height - limit:,} more rows (use --csv or --json)")
-    out.print("parameters: " + json.dumps(result.params, default=str), highlight=False, soft_wrap=True)
+    if frame.height > limit:
+        out.print(f"... {frame.height - limit:,} more rows (use --csv or --json)", highlight=False)
+    hidden = [c for c in wanted if c not in fitted]
+    if hidden:
+        out.print(f"not shown, to fit: {', '.join(hidden)} (use --csv or --json)", highlight=False)
+    show_params(result.params)
+
+
+def show_params(params: dict) -> None:
+    from sara.report.words import number
+
+    def short(v) -> bool:  # rules and nested tables are for --json
+        if isinstance(v, list):
+            return len(v) <= 4 and all(isinstance(i, int | float | str) for i in v)
+        return v is not None and not isinstance(v, dict) and len(str(v)) <= 40
+
+    plain = [f"{k} {number(v)}" for k, v in params.items() if short(v)]
+    out.print("parameters: " + "; ".join(plain) + " (all of them: --json)", highlight=False)
+
+
+def _counts(result, column: str) -> None:
+    counts = result.table[column].value_counts(sort=True)
+    out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
+    show_params(result.params)
 
 
 @app.command()
@@ -102,29 +163,17 @@ def repeats(
     as_json: Json = False, csv: Csv = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Repeat victims, suspects and locations: 3 or more in 6 months by default."""
-    from sara.scan.repeats import repeats as find
+    from sara.services import scan as service
 
-    key = {"victim": "victim_ref", "suspect": "suspect_ref", "premises": "premises_ref", "location": "location"}.get(of)
-    if key is None:
-        fail(f"--of must be victim, suspect, premises or location, not {of!r}", as_json)
+    def call():
+        return service.repeats(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source),
+                               of=of, threshold=threshold, months=months, days=days, picture=png is not None)  # fmt: skip
 
-    def compute():
-        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
-        frame = chosen.frame
-        by_time = "occurred_from" if days is not None or (months is None and frame["occurred_from"].null_count() < frame.height) else "month"
-        result = find(frame, key=key, time=by_time, threshold=threshold, window_days=days, months=months if days is None else None)
-        result.params |= chosen.params()
-        result.left_out = chosen.left_out | result.left_out
+    def show(result):
+        place = ["place"] if "place" in result.table.columns else ["location"]
+        show_table(result, columns=["rank", *place, "premises_ref", "victim_ref", "suspect_ref", "events", "max_in_window", "ward", "first", "last", "share", "lsoa"])
 
-        def draw(path):
-            top = result.table.head(20)
-            label = top.columns[1]
-            names = [str(v) for v in top[label].to_list()] if key != "location" else [f"{xx:.0f}, {yy:.0f}" for xx, yy in zip(top["x"], top["y"])]
-            pictures.bars(path, names, {"events": top["events"].to_list()}, title=f"Repeat {of}s: the 20 with most events", subtitle=f"{result.table.height:,} reach {threshold} in the window")
-
-        return result, None, draw
-
-    run(as_json, compute, csv, None, png, show_table)
+    run(as_json, call, csv, None, png, show)
 
 
 @app.command()
@@ -139,54 +188,18 @@ def harm(
 ) -> None:  # fmt: skip
     """Harm (Cambridge Crime Harm Index days) by area: totals, per 1,000 residents, ranks,
     concentration, and change of rank against an earlier period."""
-    from sara.scan import harm as scan_harm
-    from sara.store import queries
+    from sara.services import scan as service
 
-    def compute():
-        table = scan_harm.harm_weights(force=force, path=weights)
-        chosen, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, start, end, source)
-        placed = queries.event_areas(engine, by)
-        if placed.height == 0:
-            raise ScanError(f"no events are placed in {by} areas: load them with `sara load areas FILE --kind {by}`")
-        loaded = queries.areas(engine, by).rename({"code": "area"})
-        population = loaded.select("area", "population").drop_nulls()
+    def call():
+        return service.harm(_context(db), filters=_filters(category, area, start, end, source), by=by, force=force, weights=str(weights) if weights else None,
+                            compare_from=compare_from, compare_to=compare_to, features=geojson is not None, picture=png is not None)  # fmt: skip
 
-        def for_period(frame):
-            return frame.join(placed, on="id", how="left")
-
-        result = scan_harm.harm_by_area(for_period(chosen.frame), table, population if population.height else None, area="area")
-        result.params |= chosen.params() | {"area_kind": by}
-        if compare_from or compare_to:
-            earlier = from_database(engine, categories=category, area=area, start=compare_from, end=compare_to, source=source)
-            before = scan_harm.harm_by_area(for_period(earlier.frame), table, area="area")
-            change = scan_harm.rank_change(before, result, labels=("earlier", "current"))
-            moves = change.table.select("area", rank_earlier="rank_earlier", rank_change="rank_change")
-            result.table = result.table.join(moves, on="area", how="left")
-            result.params["rank_correlation"] = change.params.get("rank_correlation")
-        result.table = result.table.join(loaded.select("area", "name"), on="area", how="left").select("rank", "area", "name", pl.exclude("rank", "area", "name"))
-
-        shapes = queries.area_shapes(engine, by)
-        lonlat = np.array([shapes[a] for a in result.table["area"]])
-
-        def write_geojson(path):
-            outputs.write_geojson(result.table, lonlat, "EPSG:4326", path, result.params)
-
-        def draw(path):
-            projected = shapely.transform(lonlat, lambda xy: np.column_stack(geo.transform(xy[:, 0], xy[:, 1], geo.WGS84, chosen.crs)))
-            share = 100 * result.params["concentration"]["share"]
-            pictures.cell_map(path, projected, result.table["harm"].fill_null(0).to_numpy(), title=f"Harm by {by} (Cambridge Crime Harm Index days)", label="days of imprisonment", subtitle=f"the top 5% of areas hold {share:.0f}% of the harm; classes are quintiles", quantiles=True)
-
-        return result, write_geojson, draw
-
-    run(as_json, compute, csv, geojson, png, show_table)
-
-
-BY = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}
+    run(as_json, call, csv, geojson, png, lambda r: show_table(r, columns=["rank", "name", "area", "harm", "events", "harm_per_1000", "rank_earlier", "rank_change", "share"]))
 
 
 @app.command()
 def trends(
-    by: Annotated[str, typer.Option("--by", help="crime_type (police.uk crime type or mapped category) or asb_category.")] = "crime_type",
+    by: Annotated[str, typer.Option("--by", help="crime_type (police.uk crime type or mapped category), asb_category, or an area kind (lsoa, ward, district).")] = "crime_type",
     end: Annotated[str | None, typer.Option("--end", help="Last month of the current period, YYYY-MM (default: the last loaded).")] = None,
     months: Annotated[int, typer.Option("--months", help="Length of each period in months.")] = 12,
     exclude_covid: Annotated[bool, typer.Option("--exclude-covid", help="Leave out events flagged covid.")] = False,
@@ -196,51 +209,20 @@ def trends(
     category: Category = None, area: Area = None, source: Source = None,
     as_json: Json = False, csv: Csv = None, png: Png = None,
 ) -> None:  # fmt: skip
-    """Counts by category for a period against the previous equal period (the scrutiny
-    report table), or the monthly series; incomplete months are flagged, not compared."""
-    from sara.scan import trends as scan_trends
-    from sara.store import queries
+    """Counts by category or area for a period against the previous equal period (the
+    scrutiny report table), or the monthly series; incomplete months are flagged, not compared."""
+    from sara.services import scan as service
 
-    column = BY.get(by)
-    if column is None:
-        fail(f"--by must be one of {', '.join(BY)}, not {by!r}", as_json)
-
-    def compute():
-        chosen, engine = select(db, points, x, y, crs, time, no_header, category, area, None, None, source)
-        frame = chosen.frame
-        if points:  # a points file has times but no categories: all its points are one series
-            if time is None:
-                raise ScanError("trends from --points need --time (a date column)")
-            frame = frame.filter(pl.col("month").is_not_null()).with_columns(category=pl.lit("all points"), covid=pl.lit(False))
-            loaded = (str(frame["month"].min())[:7], str(frame["month"].max())[:7])
-        else:
-            loaded = queries.month_range(engine, source)
-        if series:
-            result = scan_trends.monthly(frame, by=column if category else None, loaded=loaded)
-        else:
-            population = None
-            if rates_by and engine is not None:
-                frame = frame.join(queries.event_areas(engine, rates_by), on="id", how="left")
-                population = queries.areas(engine, rates_by).select(pl.col("code").alias("area"), "population")
-            result = scan_trends.compare_periods(frame, end=end or loaded[1], months=months, by=column, exclude_covid=exclude_covid, population=population, loaded=loaded)
-        result.params |= chosen.params()
-
-        def draw(path):
-            if series:
-                table = result.table
-                pictures.lines(path, table["month"].to_list(), {"events": table["events"].to_list(), "rolling 12-month mean": table["rolling_mean"].to_list()}, title="Events per month")
-            else:
-                rows = result.table.filter(pl.col("category") != "Total")
-                pictures.bars(path, rows["category"].to_list(), {"previous": rows["previous"].fill_null(0).to_list(), "current": rows["current"].to_list()}, title="Current against previous period", subtitle=str(result.params.get("periods", "")))
-
-        return result, None, draw
+    def call():
+        return service.trends(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, None, None, source),
+                              by=by, end=end, months=months, exclude_covid=exclude_covid, rates_by=rates_by, monthly=series, picture=png is not None)  # fmt: skip
 
     def show(result):
         show_table(result, limit=40)
         for flag in getattr(result, "flags", []):
             out.print(f"[yellow]flag:[/yellow] {flag.get('reason', flag)}", highlight=False)
 
-    run(as_json, compute, csv, None, png, show)
+    run(as_json, call, csv, None, png, show)
 
 
 @app.command()
@@ -252,60 +234,18 @@ def times(
 ) -> None:  # fmt: skip
     """Day-of-week x hour table (aoristic for events known within a window, Ratcliffe), and
     the busiest windows in one line. police.uk has months only: the month-of-year profile."""
-    from sara.scan import temporal
+    from sara.services import scan as service
 
-    def compute():
-        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
-        frame = chosen.frame
-        if frame["occurred_from"].null_count() == frame.height:
-            result = temporal.month_profile(frame["month"])
-            result.notes.insert(0, "these events have months only (police.uk publishes no day or time): showing the month-of-year profile instead of day x hour")
-
-            def draw(path):
-                pictures.bars(path, result.table[result.table.columns[0]].cast(pl.String).to_list(), {"events": result.table["events"].to_list()}, title="Events by month of year", horizontal=False)
-        else:
-            result = temporal.day_hour(frame, max_window_hours=max_window_hours)
-            result.params["summary"] = temporal.busiest_windows(result.table)
-
-            def draw(path):
-                hours = [c for c in result.table.columns if c != "day"]
-                values = result.table.select(hours).to_numpy()
-                pictures.heat_table(path, values, result.table["day"].to_list(), hours, title="When: day of week x hour", subtitle=result.params["summary"], fmt="{:.0f}")
-
-        result.params |= chosen.params()
-        result.left_out = chosen.left_out | result.left_out
-        return result, None, draw
+    def call():
+        return service.times(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source),
+                             max_window_hours=max_window_hours, picture=png is not None)  # fmt: skip
 
     def show(result):
         show_table(result)
         if "summary" in result.params:
             out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
 
-    run(as_json, compute, csv, None, png, show)
-
-
-def _grid_for(frame: pl.DataFrame, chosen: Selection, cell_size, shape, clip_to_area: bool):
-    from sara.scan.grid import make_grid
-
-    clip = chosen.area["geometry"] if chosen.area and clip_to_area else None
-    return make_grid(frame["x"].to_numpy(), frame["y"].to_numpy(), cell_size=cell_size, shape=shape, clip=clip), clip
-
-
-def _grid_outputs(result: ScanResult, grid, chosen: Selection, clip, *, title: str, classes: str | None = None, value: str | None = None, label: str = "", colours: dict | None = None):
-    """The GeoJSON writer and picture drawer of a result with one row per grid cell."""
-    polygons = grid.polygons()
-
-    def write_geojson(path):
-        outputs.write_geojson(result.table, polygons, chosen.crs, path, result.params)
-
-    def draw(path):
-        subtitle = ", ".join(f"{k} {v}" for k, v in result.params.items() if k in ("categories", "area", "from", "to", "cell_size", "bandwidth", "correction"))
-        if classes:
-            pictures.class_map(path, polygons, result.table[classes].to_list(), title=title, subtitle=subtitle, outline=clip, colours=colours)
-        else:
-            pictures.cell_map(path, polygons, result.table[value].to_numpy(), title=title, label=label, subtitle=subtitle, outline=clip)
-
-    return write_geojson, draw
+    run(as_json, call, csv, None, png, show)
 
 
 @app.command()
@@ -329,37 +269,26 @@ def hotspots(
     as_json: Json = False, csv: Csv = None, geojson: GeoJson = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Where: Getis-Ord Gi* hot and cold spots on a grid, or kernel density per km²."""
-    if method not in ("gistar", "kde"):
-        fail(f"--method must be gistar or kde, not {method!r}", as_json)
+    from sara.services import scan as service
 
-    def compute():
-        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
-        frame = chosen.located()
-        grid, clip = _grid_for(frame, chosen, cell_size, shape, not no_clip)
-        xs, ys = frame["x"].to_numpy(), frame["y"].to_numpy()
-        if method == "gistar":
-            from sara.scan.gistar import gistar
-
-            result = gistar(xs, ys, grid=grid, neighbours=neighbours, distance=distance, k=k, correction=correction, permutations=permutations, seed=seed, min_events=min_events)
-            writers = _grid_outputs(result, grid, chosen, clip, title="Hot and cold spots (Getis-Ord Gi*)", classes="class")
-        else:
-            from sara.scan.kde import kde
-
-            result = kde(xs, ys, grid, bandwidth=bandwidth, kernel=kernel, mode=mode)
-            writers = _grid_outputs(result, grid, chosen, clip, title="Kernel density", value="density", label="events per km²")
-        result.params |= chosen.params()
-        result.left_out = chosen.left_out | result.left_out
-        return (result, *writers)
+    def call():
+        return service.hotspots(
+            _context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source), method=method,
+            cell_size=cell_size, shape=shape, clip=not no_clip, neighbours=neighbours, distance=distance, k=k, correction=correction,
+            permutations=permutations, seed=seed, min_events=min_events, bandwidth=bandwidth, kernel=kernel, mode=mode,
+            features=geojson is not None, picture=png is not None,
+        )  # fmt: skip
 
     def show(result):
-        if method == "gistar":
-            counts = result.table["class"].value_counts(sort=True)
-            out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
-            out.print("parameters: " + json.dumps(result.params, default=str), highlight=False, soft_wrap=True)
+        if "class" in result.table.columns:
+            _counts(result, "class")
         else:
-            show_table(result.__class__(result.table.sort("density", descending=True), result.params), limit=10)
+            import polars as pl
 
-    run(as_json, compute, csv, geojson, png, show)
+            names = [c for c in ("ward", "lsoa", "district") if c in result.table.columns][:1]
+            show_table(result, limit=10, columns=["x", "y", *names, "density", "n"], frame=result.table.sort("density", descending=True).filter(pl.col("density") > 0))
+
+    run(as_json, call, csv, geojson, png, show)
 
 
 @app.command()
@@ -375,24 +304,14 @@ def emerging(
 ) -> None:  # fmt: skip
     """Emerging hot spots: Gi* per period and a Mann-Kendall trend per cell, in Esri's 17
     categories (new, consecutive, intensifying, persistent, ...), with a sensitivity report."""
-    from sara.scan.emerging import emerging as find
+    from sara.services import scan as service
 
-    def compute():
-        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
-        frame = chosen.located()
-        grid, clip = _grid_for(frame, chosen, cell_size, shape, not no_clip)
-        when = frame["occurred_from"] if frame["occurred_from"].null_count() == 0 else frame["month"]
-        result = find(frame["x"].to_numpy(), frame["y"].to_numpy(), when, period=period, grid=grid, correction=correction)
-        result.params |= chosen.params()
-        result.left_out = chosen.left_out | result.left_out
-        return (result, *_grid_outputs(result, grid, chosen, clip, title="Emerging hot spots", classes="category", colours=pictures.EMERGING_COLOURS))
+    def call():
+        return service.emerging(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source),
+                                period=period, cell_size=cell_size, shape=shape, clip=not no_clip, correction=correction,
+                                features=geojson is not None, picture=png is not None)  # fmt: skip
 
-    def show(result):
-        counts = result.table["category"].value_counts(sort=True)
-        out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
-        out.print("parameters: " + json.dumps(result.params, default=str), highlight=False, soft_wrap=True)
-
-    run(as_json, compute, csv, geojson, png, show)
+    run(as_json, call, csv, geojson, png, lambda result: _counts(result, "category"))
 
 
 @app.command("near-repeat")
@@ -411,34 +330,20 @@ def near_repeat(
 ) -> None:  # fmt: skip
     """Near repeats: the Knox test of events close in space and time, with Monte Carlo
     permutation of times, observed/expected ratios and p-values per band."""
-    from sara.scan.near_repeat import knox
+    from sara.services import scan as service
 
-    def compute():
-        chosen, _ = select(db, points, x, y, crs, time, no_header, category, area, start, end, source)
-        frame = chosen.timed(chosen.located())
-        days = (frame["occurred_from"].dt.epoch("s").to_numpy() / 86_400.0) if frame.height else []
-        knox_result = knox(
-            frame["x"].to_numpy(), frame["y"].to_numpy(), days, spatial_bandwidth=spatial_bandwidth, spatial_bands=spatial_bands,
-            temporal_bandwidth=temporal_bandwidth, temporal_bands=temporal_bands, distance=distance, nrc=nrc, permutations=permutations, seed=seed,
+    def call():
+        return service.near_repeat(
+            _context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source),
+            spatial_bandwidth=spatial_bandwidth, spatial_bands=spatial_bands, temporal_bandwidth=temporal_bandwidth, temporal_bands=temporal_bands,
+            distance=distance, nrc=nrc, permutations=permutations, seed=seed, picture=png is not None,
         )  # fmt: skip
-        result = knox_result.to_scan_result()
-        result.params |= chosen.params()
-        result.left_out = chosen.left_out | result.left_out
-        result.to_dict = lambda: knox_result.to_dict() | {"params": result.params, "left_out": result.left_out}
-
-        def draw(path):
-            rows = [b["label"] for b in knox_result.space_bands]
-            columns = [b["label"] for b in knox_result.time_bands]
-            pictures.heat_table(path, knox_result.ratio, rows, columns, title="Near repeats: observed / expected", subtitle=f"Knox test, {permutations:,} permutations of the times; rows: distance, columns: days", fmt="{:.2f}", diverging=True)
-
-        result.params["summary"] = knox_result.summary
-        return result, None, draw
 
     def show(result):
         show_table(result, limit=60)
         out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
 
-    run(as_json, compute, csv, None, png, show)
+    run(as_json, call, csv, None, png, show)
 
 
 @app.command()
@@ -454,53 +359,26 @@ def accuracy(
     as_json: Json = False, csv: Csv = None, png: Png = None,
 ) -> None:  # fmt: skip
     """Prediction accuracy of a hotspot map against a later period: PAI, PEI and RRI."""
-    from sara.scan.accuracy import pai_pei
-    from sara.scan.grid import make_grid
+    from sara.services import scan as service
 
-    def compute():
-        if points:
-            if time is None:
-                raise ScanError("accuracy from --points needs --time (a date column) to split the two periods")
-            train, _ = select(db, points, x, y, crs, time, no_header, None, None, None, None, None)
-            month = pl.col("month").dt.strftime("%Y-%m")
-            a = train.frame.filter(month.is_between(pl.lit(train_from), pl.lit(train_to)))
-            b = train.frame.filter(month.is_between(pl.lit(test_from), pl.lit(test_to)))
-        else:
-            train, engine = select(db, None, "x", "y", "EPSG:4326", None, False, category, area, train_from, train_to, source)
-            test = from_database(engine, categories=category, area=area, start=test_from, end=test_to, source=source)
-            a, b = train.located(), test.located()
-        if a.height == 0 or b.height == 0:
-            raise ScanError(f"no events in the {'training' if a.height == 0 else 'test'} period: check --train-from/--train-to and --test-from/--test-to")
-        both = pl.concat([a.select("x", "y"), b.select("x", "y")])
-        clip = train.area["geometry"] if train.area else None
-        grid = make_grid(both["x"].to_numpy(), both["y"].to_numpy(), cell_size=cell_size, clip=clip)
-        if method == "kde":
-            from sara.scan.kde import kde
+    def call():
+        return service.accuracy(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, None, None, source),
+                                method=method, train_from=train_from, train_to=train_to, test_from=test_from, test_to=test_to, cell_size=cell_size,
+                                picture=png is not None)  # fmt: skip
 
-            scores = kde(a["x"].to_numpy(), a["y"].to_numpy(), grid).table["density"].to_numpy()
-        elif method == "gistar":
-            from sara.scan.gistar import gistar
+    def show(result):
+        import polars as pl
 
-            scores = gistar(a["x"].to_numpy(), a["y"].to_numpy(), grid=grid).table["z"].to_numpy()
-        elif method == "counts":
-            scores = grid.counts(a["x"].to_numpy(), a["y"].to_numpy()).astype(float)
-        else:
-            raise ScanError(f"--method must be kde, gistar or counts, not {method!r}")
-        result = pai_pei(scores, grid.counts(b["x"].to_numpy(), b["y"].to_numpy()), np.full(grid.n_cells, grid.cell_area_m2 / 1e6))
-        result.params |= {"method": method, "train": f"{train_from}..{train_to}", "test": f"{test_from}..{test_to}"} | grid.params()
+        at = pl.DataFrame(result.params["at_coverage"]).select("coverage", "cells", "events", "hit_rate", "pai", "pei", "rri")
+        out.print("At the hottest 1%, 5% and 10% of the area (every cut-off: --csv or --json):", highlight=False)
+        show_table(result, frame=at)
 
-        def draw(path):
-            table = result.table
-            pictures.lines(path, table["area_share"].to_list(), {"hit rate": table["hit_rate"].to_list()}, title="Share of later events caught by the map (hit rate) against share of area")
-
-        return result, None, draw
-
-    run(as_json, compute, csv, None, png, show_table)
+    run(as_json, call, csv, None, png, show)
 
 
 @app.command()
 def assess(
-    target: Annotated[str | None, typer.Option("--target", help="The area the response worked on: a loaded area's code, or a GeoJSON file.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="The area the response worked on: a loaded area's code or name, or a GeoJSON file.")] = None,
     buffer: Annotated[float, typer.Option("--buffer", help="Width in metres of the displacement ring around the target (0: none).")] = 500,
     control: Annotated[str, typer.Option("--control", help="auto (the most similar areas by pre-period level and trend), or an area code or GeoJSON file.")] = "auto",
     before: Annotated[str | None, typer.Option("--before", help="Pre period, YYYY-MM:YYYY-MM.")] = None,
@@ -517,42 +395,44 @@ def assess(
     """Assessment: did it work? Target against controls, displacement into the buffer,
     relative effect, WDD, WDQ, difference-in-differences, warnings (other interventions on the
     target area among them) and a verdict."""
-    from sara.assess import AssessError
-    from sara.report import assessment
-    from sara.store.engine import connect
+    from sara.services import assess as service
 
+    design = {"target": target, "before": before, "after": after, "buffer": buffer, "control": control, "categories": category, "harm": harm, "measure": measure}
     try:
-        with_engine = connect(db)
-        if plan:
-            chosen, info = assessment.load_plan(with_engine, plan)
-        else:
-            if not (target and before and after):
-                raise AssessError("give --target, --before and --after (or --plan NAME)")
-            chosen = assessment.Plan(target, assessment.parse_period(before), assessment.parse_period(after), buffer, control, tuple(category) if category else None, harm, measure)
-            info = None
+        ctx = _context(db)
         if save_plan:
-            result = assessment.save_plan(with_engine, save_plan, chosen)
+            saved = service.save_plan(ctx, save_plan, plan=plan, **design)
+        elif plan:
+            done = service.run_plan(ctx, plan, problem=problem, picture=png is not None)
         else:
-            from sara.casework.overlaps import in_area
-
-            result = assessment.assess(with_engine, chosen, plan_info=info, others=in_area(with_engine, chosen.target, exclude_problem=problem))
-            if png:
-                assessment.draw(result, png)
-    except (AssessError, ScanError, NotFound, DatabaseError) as exc:
-        fail(str(exc), as_json)
-    shown = {k: v for k, v in result.items() if not k.startswith("_")}
-    if as_json:
-        print_json(shown)
-        return
+            done = service.assess(ctx, **design, problem=problem, picture=png is not None)
+    except _refusals() as exc:
+        fail(worded(exc), as_json)
     if save_plan:
-        out.print(f"saved plan {save_plan!r}" + ("" if result["pre_registered"] else " (after its post period ended: not a pre-registration)"), highlight=False)
+        if as_json:
+            print_json(saved)
+        else:
+            out.print(f"saved plan {save_plan!r}" + ("" if saved["pre_registered"] else " (after its post period ended: not a pre-registration)"), highlight=False)
+        return
+    if png and done.picture is not None:
+        from sara.report import pictures
+
+        pictures.draw(done.picture, png)
+    result = done.result
+    if as_json:
+        print_json(result)
         return
     out.print(f"[bold]{result['verdict']}[/bold]", highlight=False)
     out.print(f"outcome: {result['outcome']}", highlight=False)
     for name in ("target", "buffer", "control"):
         counts = result[name]
         if counts:
-            out.print(f"{name}: {counts['before']:,} before, {counts['after']:,} after  ({counts.get('name') or ''})", highlight=False)
+            named = counts.get("name") or counts.get("code") or ""
+            if name == "buffer":
+                named = f"{counts['metres']:,.0f} m around the target"
+            elif counts.get("names") and counts.get("names") != [named]:
+                named += ": " + ", ".join(counts["names"])
+            out.print(f"{name}: {counts['before']:,} before, {counts['after']:,} after  ({named})", highlight=False)
     for warning in result["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     if png:

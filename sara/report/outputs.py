@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,21 @@ import polars as pl
 import shapely
 
 from sara import geo
+
+
+@dataclass(frozen=True)
+class Features:
+    """A table whose rows have a geometry each (grid cells, areas), in ``crs``: what a
+    service hands a face to write as GeoJSON or draw on a web map."""
+
+    table: pl.DataFrame
+    geometries: np.ndarray
+    crs: str
+    params: dict = field(default_factory=dict)
+
+
+def write_features(features: Features, path: Path) -> Path:
+    return write_geojson(features.table, features.geometries, features.crs, path, features.params)
 
 
 def write_geojson(table: pl.DataFrame, geometries: np.ndarray, crs: str, path: Path, params: dict | None = None) -> Path:

@@ -151,7 +151,7 @@ def pai_pei(predicted_scores, observed_counts, cell_areas=None, *, coverages=(0.
     notes = []
     tie_rows = int((tied > 1).sum())
     if tie_rows:
-        notes.append(f"{int(tied[tied > 1].sum())} cells share {tie_rows} tied scores: tied cells enter together (one row per score)")
+        notes.append(f"{int(tied[tied > 1].sum()):,} cells share {tie_rows:,} tied scores: tied cells enter together (one row per score)")
     if negative:
         notes.append("some predicted scores are negative, so they are not counts: RRI (predicted / observed) is not given")
     if not equal:

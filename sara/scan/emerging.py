@@ -83,7 +83,7 @@ from scipy import sparse
 
 from sara.scan.gistar import CORRECTIONS, MIN_EVENTS, NEIGHBOURS, _neighbour_params, gi_star_z, threshold, two_sided_p, weights_for
 from sara.scan.grid import Grid, make_grid
-from sara.scan.result import ScanError, ScanResult
+from sara.scan.result import Note, ScanError, ScanResult
 
 CATEGORIES = (
     "new hot spot",
@@ -291,7 +291,7 @@ def parse_period(period) -> Period:
         if found and int(found[1]) >= 1:
             number, unit = int(found[1]), found[2].rstrip("s") + "s"
             return Period("days", number * 7) if unit == "weeks" else Period(unit, number)
-    raise ScanError(f"unknown period {period!r}: use month, quarter, year, week, 'N months', 'N days' or a number of days")
+    raise ScanError(f"unknown period {period!r}", field="period", fix="use month, quarter, year, week, 'N months', 'N days' or a number of days")
 
 
 @dataclass
@@ -367,7 +367,7 @@ class _Prepared:
 
 def _prepare(x, y, t, *, grid, cell_size, shape, clip, neighbours, distance, k, min_events) -> _Prepared:
     if neighbours not in NEIGHBOURS:
-        raise ScanError(f"unknown neighbours {neighbours!r}: use {', '.join(NEIGHBOURS)}")
+        raise ScanError(f"unknown neighbours {neighbours!r}", field="neighbours", fix=f"use {', '.join(NEIGHBOURS)}")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1 or len(t) != len(x):
@@ -387,7 +387,7 @@ def _prepare(x, y, t, *, grid, cell_size, shape, clip, neighbours, distance, k, 
         grid = make_grid(x, y, cell_size=cell_size, shape=shape, clip=clip)
     if grid.cell_size_auto:
         notes.append(
-            f"cell size {grid.cell_size:g} m chosen automatically: 1/100 of the larger side of the extent, rounded up to 10 m; give --cell-size to change it"
+            Note(f"cell size {grid.cell_size:g} m chosen automatically: 1/100 of the larger side of the extent, rounded up to 10 m; give a cell size to change it", field="cell_size")
         )
     cell = grid.locate(x, y)
     on = cell >= 0
@@ -445,7 +445,7 @@ def _cube(prep: _Prepared, period: Period, *, correction: str, family: str, alph
 
 def _check(correction: str, family: str, alpha: float) -> None:
     if correction not in CORRECTIONS:
-        raise ScanError(f"unknown correction {correction!r}: use {', '.join(CORRECTIONS)}")
+        raise ScanError(f"unknown correction {correction!r}", field="correction", fix=f"use {', '.join(CORRECTIONS)}")
     if family not in ("cube", "period"):
         raise ScanError(f"unknown family {family!r}: correct across the whole cube or period by period (cube, period)")
     if not 0 < alpha < 1:

@@ -49,7 +49,7 @@ from scipy.linalg import blas
 from scipy.spatial import cKDTree
 
 from sara.scan.grid import Grid, make_grid
-from sara.scan.result import ScanError, ScanResult
+from sara.scan.result import Note, ScanError, ScanResult
 
 MIN_EVENTS = 30
 ALPHAS = (0.01, 0.05, 0.10)
@@ -144,7 +144,7 @@ def adjust(p: np.ndarray, correction: str = "fdr") -> np.ndarray:
     if correction == "bonferroni":
         return np.minimum(p * m, 1.0)
     if correction != "fdr":
-        raise ScanError(f"unknown correction {correction!r}: use {', '.join(CORRECTIONS)}")
+        raise ScanError(f"unknown correction {correction!r}", field="correction", fix=f"use {', '.join(CORRECTIONS)}")
     flat = p.ravel()
     order = np.argsort(flat, kind="stable")
     scaled = flat[order] * m / np.arange(1, m + 1)
@@ -170,7 +170,7 @@ def threshold(p: np.ndarray, alpha: float, correction: str = "fdr") -> float | N
             return None
         return float(small[ok[-1]])
     else:
-        raise ScanError(f"unknown correction {correction!r}: use {', '.join(CORRECTIONS)}")
+        raise ScanError(f"unknown correction {correction!r}", field="correction", fix=f"use {', '.join(CORRECTIONS)}")
     hit = p[p <= cut]
     return float(hit.max()) if len(hit) else None
 
@@ -191,7 +191,7 @@ def weights_for(
     ``knn``: each cell's ``k`` nearest centres (not symmetric; ties broken by the k-d tree).
     """
     if kind not in NEIGHBOURS:
-        raise ScanError(f"unknown neighbours {kind!r}: use {', '.join(NEIGHBOURS)}")
+        raise ScanError(f"unknown neighbours {kind!r}", field="neighbours", fix=f"use {', '.join(NEIGHBOURS)}")
     if kind == "queen":
         if not isinstance(where, Grid):
             raise ScanError("queen neighbours need a grid: give points distance or knn neighbours")
@@ -358,9 +358,9 @@ def gistar(
     automatic if not given) or ``knn`` (``k`` cells, automatic if not given).
     """
     if correction not in CORRECTIONS:
-        raise ScanError(f"unknown correction {correction!r}: use {', '.join(CORRECTIONS)}")
+        raise ScanError(f"unknown correction {correction!r}", field="correction", fix=f"use {', '.join(CORRECTIONS)}")
     if neighbours not in NEIGHBOURS:
-        raise ScanError(f"unknown neighbours {neighbours!r}: use {', '.join(NEIGHBOURS)}")
+        raise ScanError(f"unknown neighbours {neighbours!r}", field="neighbours", fix=f"use {', '.join(NEIGHBOURS)}")
     if not alphas or not all(0 < a < 1 for a in alphas):
         raise ScanError(f"significance levels must be between 0 and 1, not {alphas}")
     if int(permutations) != permutations or permutations < 0:
@@ -379,7 +379,7 @@ def gistar(
         grid = make_grid(x, y, cell_size=cell_size, shape=shape, clip=clip)
     if grid.cell_size_auto:
         notes.append(
-            f"cell size {grid.cell_size:g} m chosen automatically: 1/100 of the larger side of the extent, rounded up to 10 m; give --cell-size to change it"
+            Note(f"cell size {grid.cell_size:g} m chosen automatically: 1/100 of the larger side of the extent, rounded up to 10 m; give a cell size to change it", field="cell_size")
         )
     cell = grid.locate(x, y)
     if (cell < 0).any():

@@ -23,7 +23,7 @@ def auto_cell_size(x: np.ndarray, y: np.ndarray) -> float:
     """1/100 of the larger side of the points' extent, rounded up to a whole 10 m."""
     extent = max(float(np.ptp(x)), float(np.ptp(y))) if len(x) else 0.0
     if extent == 0:
-        raise ScanError("all the events are at one point, so no cell size can be chosen from their extent: give --cell-size")
+        raise ScanError("all the events are at one point, so no cell size can be chosen from their extent", field="cell_size", fix="give a cell size in metres")
     return float(math.ceil(extent / 100 / 10) * 10)
 
 
@@ -140,7 +140,7 @@ def make_grid(
     """A grid covering the points (or ``clip``, a polygon in the same CRS, whose cells alone
     are kept). ``cell_size`` in metres; automatic when None (``auto_cell_size``)."""
     if shape not in ("square", "hex"):
-        raise ScanError(f"unknown grid shape {shape!r}: use square or hex")
+        raise ScanError(f"unknown grid shape {shape!r}", field="shape", fix="use square or hex")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if clip is not None:
@@ -154,9 +154,9 @@ def make_grid(
         cell_size = auto_cell_size(np.array([xmin, xmax]), np.array([ymin, ymax]))
     extent = max(xmax - xmin, ymax - ymin)
     if not cell_size > 0:
-        raise ScanError(f"the cell size must be more than 0 m, not {cell_size}")
+        raise ScanError(f"the cell size must be more than 0 m, not {cell_size}", field="cell_size", fix="give a cell size in metres, e.g. 250")
     if extent > 0 and cell_size > extent:
-        raise ScanError(f"a cell size of {cell_size:g} m is larger than the extent of the data ({extent:,.0f} m): give a smaller --cell-size")
+        raise ScanError(f"a cell size of {cell_size:g} m is larger than the extent of the data ({extent:,.0f} m)", field="cell_size", fix="give a smaller cell size")
     if shape == "square":
         x0 = math.floor(xmin / cell_size) * cell_size
         y0 = math.floor(ymin / cell_size) * cell_size
@@ -176,13 +176,13 @@ def make_grid(
         cy = y0 + rows.ravel() * h
     n = n_rows * n_cols
     if n > 50_000_000:
-        raise ScanError(f"a {cell_size:g} m grid over this extent has {n:,} cells: give a larger --cell-size")
+        raise ScanError(f"a {cell_size:g} m grid over this extent has {n:,} cells", field="cell_size", fix="give a larger cell size, or choose an area to clip the grid to")
     keep = np.ones(n, dtype=bool)
     if clip is not None:
         full = Grid(shape, cell_size, auto, x0, y0, n_rows, n_cols, np.arange(n), cx, cy)
         keep = shapely.intersects(full.polygons(), clip)
         if not keep.any():
-            raise ScanError("no grid cell touches the chosen area")
+            raise ScanError("no grid cell touches the chosen area", field="area", fix="choose an area that holds some of the events")
     index = np.full(n, -1, dtype=np.int64)
     index[keep] = np.arange(int(keep.sum()))
     return Grid(shape, float(cell_size), auto, float(x0), float(y0), n_rows, n_cols, index, cx[keep], cy[keep])

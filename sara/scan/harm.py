@@ -38,7 +38,7 @@ from sara.scan.result import ScanError, ScanResult
 FORCE_FILE = "cchi_weights_by_force_category.csv"
 SUBGROUP_FILE = "cchi_weights_by_prc_subgroup.csv"
 ASB_TYPES = ("Anti-social behaviour", "ASB Personal", "ASB Nuisance", "ASB Environmental")
-ASB_NOTE = "no CCHI value (ASB is not a notifiable crime): weighted 0; give it a weight in your own file (path=) to count it"
+ASB_NOTE = "no CCHI value (ASB is not a notifiable crime): weighted 0; give it a weight in your own weights file to count it"
 TYPE_COLUMNS = ("crime_type", "category", "crime_category", "offence", "offence_type", "type")
 WEIGHT_COLUMNS = ("weight", "cchi_days", "cchi", "days", "harm", "css", "css_weight", "severity", "score")
 FORCE_WORDS = {"constabulary", "police", "service", "the", "force"}
@@ -99,11 +99,11 @@ def _read_user(path: str | Path, force: str | None) -> pl.DataFrame:
     if force_col is not None:
         forces = raw[force_col].drop_nulls().unique().to_list()
         if force is None and len(forces) > 1:
-            raise ScanError(f"the weights file {path} has weights for {len(forces)} forces: give force= (e.g. {sorted(forces)[0]!r})")
+            raise ScanError(f"the weights file {path} has weights for {len(forces)} forces", field="force", fix=f"choose one, e.g. {sorted(forces)[0]!r}")
         if force is not None:
             raw = _pick_force(raw, force_col, force, str(path))
     elif force is not None:
-        raise ScanError(f"the weights file {path} has no force column, so force={force!r} cannot be applied: leave force out")
+        raise ScanError(f"the weights file {path} has no force column, so the force {force!r} cannot be applied", field="force", fix="leave the force out")
     table = raw.select(crime_type=pl.col(type_col).str.strip_chars(), weight=pl.col(weight_col).str.strip_chars().cast(pl.Float64, strict=False))
     bad = raw.filter(table["weight"].is_null() | table["crime_type"].is_null())
     if bad.height:
@@ -123,8 +123,9 @@ def _pick_force(table: pl.DataFrame, force_col: str, force: str, where: str) -> 
     if picked.height == 0:
         known = sorted(table[force_col].unique().to_list())
         raise ScanError(
-            f"no harm weights for the force {force!r} in {where}: use one of {', '.join(known)}; "
-            "or leave force out for national weights, or give your own weights with path="
+            f"no harm weights for the force {force!r} in {where}",
+            field="force",
+            fix=f"use one of {', '.join(known)}; or leave the force out for national weights, or give your own weights file",
         )
     return picked
 
@@ -201,7 +202,7 @@ def weight_events(events: pl.DataFrame, weights, *, category: str = "category", 
         .with_columns(
             harm=pl.when(pl.col("weight").is_null()).then(None).otherwise(pl.col("harm")),
             note=pl.when(pl.col("status") == "no weight")
-            .then(pl.lit("not in the weights: left out of harm totals; add it to your weights (path=)"))
+            .then(pl.lit("not in the weights: left out of harm totals; add it to your own weights file"))
             .when(pl.col("status") == "no category")
             .then(pl.lit("no category: left out of harm totals"))
             .otherwise(pl.col("note")),
@@ -295,7 +296,7 @@ def harm_by_area(
 
     asb = report.filter((pl.col("status") == "weighted") & (pl.col("weight") == 0))
     for row in asb.iter_rows(named=True):
-        notes.append(f"{row['events']} {row['category']} events count with weight 0: {row['note'] or 'weight 0 in the weights table'}")
+        notes.append(f"{row['events']:,} {row['category']} events count with weight 0: {row['note'] or 'weight 0 in the weights table'}")
     unweighted = report.filter(pl.col("status") != "weighted")
     if unweighted.height:
         notes.append(f"categories without a weight, left out of harm: {', '.join(str(c) for c in unweighted['category'].to_list())}")

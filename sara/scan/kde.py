@@ -141,9 +141,9 @@ def kde(
     density of the cells within its kernel's reach, on the grid or not.
     """
     if kernel not in KERNELS:
-        raise ScanError(f"unknown kernel {kernel!r}: use quartic or gaussian")
+        raise ScanError(f"unknown kernel {kernel!r}", field="kernel", fix="use quartic or gaussian")
     if mode not in MODES:
-        raise ScanError(f"unknown mode {mode!r}: use fast or exact")
+        raise ScanError(f"unknown mode {mode!r}", field="mode", fix="use fast or exact")
     if grid is not None and (cell_size is not None or clip is not None):
         raise ScanError("give either a grid or a cell size and clipping area, not both")
     x = np.asarray(x, dtype=float).ravel()
@@ -194,16 +194,18 @@ def kde(
         if h > extent:
             raise ScanError(
                 f"the automatic bandwidth ({h:,.0f} m) is larger than the extent of the events ({extent:,.0f} m): "
-                f"{n_events:,} events are too few or too spread for the rule; give a smaller --bandwidth or widen the filters"
+                f"{n_events:,} events are too few or too spread for the rule",
+                field="bandwidth",
+                fix="give a smaller bandwidth in metres, or widen the filters",
             )
         what = "radius" if kernel == "quartic" else "standard deviation"
         notes.append(f"Bandwidth {h:,.0f} m ({kernel} kernel {what}) chosen automatically from the spread of both coordinates and the number of events.")
     else:
         h = float(bandwidth) * bandwidth_adjust
         if not (math.isfinite(h) and h > 0):
-            raise ScanError(f"the bandwidth must be more than 0 m, not {bandwidth}: give a bandwidth in metres, or leave it out to have one chosen")
+            raise ScanError(f"the bandwidth must be more than 0 m, not {bandwidth}", field="bandwidth", fix="give a bandwidth in metres, or leave it out to have one chosen")
         if h > extent:
-            raise ScanError(f"a bandwidth of {h:,.0f} m is larger than the extent of the events ({extent:,.0f} m): give a smaller --bandwidth")
+            raise ScanError(f"a bandwidth of {h:,.0f} m is larger than the extent of the events ({extent:,.0f} m)", field="bandwidth", fix="give a smaller bandwidth")
         if h < grid.cell_size / 2:
             notes.append(
                 f"The bandwidth ({h:g} m) is under half the cell size ({grid.cell_size:g} m): events between cell centres may reach no cell; "

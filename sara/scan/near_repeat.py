@@ -118,7 +118,7 @@ class KnoxResult:
     simulations: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
-        """The JSON layout of ``sara near-repeat --json``: tables as lists of rows of columns."""
+        """The JSON layout every face gives: tables as lists of rows of columns."""
         return {
             "observed": self.observed.tolist(),
             "expected": _json_table(self.expected),
@@ -186,13 +186,13 @@ def knox(
     if distance is None:
         distance = "manhattan" if nrc else "euclidean"
     if distance not in ("euclidean", "manhattan"):
-        raise ScanError(f"unknown distance {distance!r}: use euclidean or manhattan")
+        raise ScanError(f"unknown distance {distance!r}", field="distance", fix="use euclidean or manhattan")
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 0:
         raise ScanError(f"permutations must be a whole number, 0 or more (999 is usual), not {permutations!r}")
     permutations = int(permutations)
 
-    s_edges = _edges("spatial", "metres", "--spatial-bandwidth", spatial_bandwidth, spatial_bands, nrc)
-    t_edges = _edges("temporal", "days", "--temporal-bandwidth", temporal_bandwidth, temporal_bands, nrc)
+    s_edges = _edges("spatial", "metres", spatial_bandwidth, spatial_bands, nrc)
+    t_edges = _edges("temporal", "days", temporal_bandwidth, temporal_bands, nrc)
 
     x = np.asarray(x, dtype=float).ravel()
     y = np.asarray(y, dtype=float).ravel()
@@ -431,20 +431,22 @@ def _days(v: float) -> str:
 # ----------------------------------------------------------------------------- inputs
 
 
-def _edges(kind: str, unit: str, flag: str, bandwidth, bands, nrc: bool) -> list[float]:
-    """Upper edges of the finite bands, nearest first."""
+def _edges(kind: str, unit: str, bandwidth, bands, nrc: bool) -> list[float]:
+    """Upper edges of the finite bands, nearest first. Errors name the field at fault
+    (``spatial_bandwidth``, ``temporal_bands``), which each face words as its own input."""
+    example = f"e.g. {100 if unit == 'metres' else 7} {unit}"
     if isinstance(bands, int | np.integer) and not isinstance(bands, bool):
         if bandwidth is None or isinstance(bandwidth, bool) or not isinstance(bandwidth, int | float | np.number):
-            raise ScanError(f"give the {kind} bandwidth in {unit} ({flag}), e.g. {flag} {100 if unit == 'metres' else 7}")
+            raise ScanError(f"the {kind} bandwidth is missing", field=f"{kind}_bandwidth", fix=f"give the width of each {kind} band in {unit}, {example}")
         if not math.isfinite(bandwidth) or bandwidth <= 0:
-            raise ScanError(f"the {kind} bandwidth must be more than 0 {unit}, not {bandwidth:g}: give e.g. {flag} {100 if unit == 'metres' else 7}")
+            raise ScanError(f"the {kind} bandwidth must be more than 0 {unit}, not {bandwidth:g}", field=f"{kind}_bandwidth", fix=f"give {example}")
         if bands < 1:
-            raise ScanError(f"the number of {kind} bands must be at least 1, not {bands}")
+            raise ScanError(f"the number of {kind} bands must be at least 1, not {bands}", field=f"{kind}_bands", fix="give 1 or more")
         if bands > 1000:
-            raise ScanError(f"{bands} {kind} bands is too many for a readable table: use at most 1000")
+            raise ScanError(f"{bands} {kind} bands is too many for a readable table", field=f"{kind}_bands", fix="use at most 1000")
         return [float(k * bandwidth) for k in range(1, int(bands) + 1)]
     if nrc:
-        raise ScanError(f"the NRC mode needs equal {kind} bands: give a bandwidth ({flag}) and a number of bands")
+        raise ScanError(f"the NRC mode needs equal {kind} bands", field=f"{kind}_bands", fix=f"give a {kind} bandwidth and a number of bands")
     try:
         edges = [float(e) for e in bands]
     except (TypeError, ValueError):

@@ -114,7 +114,8 @@ def repeats(
     ``key`` is ``victim_ref``, ``suspect_ref``, ``premises_ref`` or ``location`` (any other
     column of ``events`` also works). For ``location``, an event's place is its
     ``premises_ref`` when it has one, otherwise its point: events at exactly equal ``x`` and
-    ``y`` are the same place.
+    ``y`` are the same place; when the events carry a ``location`` text (police.uk's "On or
+    near Market Place"), ``place`` gives each place's commonest one, for people to read.
 
     One row per repeat entity: ``events`` (all its events in the input), ``first`` and
     ``last`` (times), ``max_in_window`` (most events in any one window), ``reached`` (the
@@ -162,8 +163,11 @@ def repeats(
     frame = frame.with_columns(_n=pl.Series(busiest, dtype=pl.Int64))
 
     total = frame.height
+    described = key == "location" and events.schema.get("location") == pl.String
+    place = [pl.col("location").drop_nulls().mode().sort().first().alias("place")] if described else []
     per_entity = frame.group_by("_g", maintain_order=True).agg(
         *[pl.col(c).first() for c in entity_cols],
+        *place,
         events=pl.len().cast(pl.Int64),
         first=pl.col("_t").min(),
         last=pl.col("_t").max(),
@@ -178,7 +182,7 @@ def repeats(
 
     if key == "location":
         label = pl.when(pl.col("_premises").is_not_null()).then(pl.col("_premises")).otherwise(pl.format("{},{}", pl.col("_x"), pl.col("_y")))
-        ids = [label.alias("location"), pl.col("_premises").alias("premises_ref"), pl.col("_x").alias("x"), pl.col("_y").alias("y")]
+        ids = [label.alias("location"), *(["place"] if described else []), pl.col("_premises").alias("premises_ref"), pl.col("_x").alias("x"), pl.col("_y").alias("y")]
     else:
         ids = [pl.col(key)]
     table = found.select("rank", *ids, "events", "max_in_window", "first", "last", "reached", "share", "cumulative_share")

@@ -15,6 +15,19 @@ class ScanError(Invalid):
     """Input a scan cannot work with; the message says what to change."""
 
 
+class Note(str):
+    """A note (plain text, as every note is) that names the input it is about, ``field``, so
+    a face can point at its own control: the CLI adds the option (``--cell-size``), a page
+    the input beside it. It is still a ``str``: JSON shows the text alone."""
+
+    field: str | None
+
+    def __new__(cls, text: str, *, field: str | None = None) -> Note:
+        note = super().__new__(cls, text)
+        note.field = field
+        return note
+
+
 @dataclass
 class ScanResult:
     table: pl.DataFrame
