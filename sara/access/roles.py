@@ -19,6 +19,9 @@ The rules (``sara.access.permissions.can`` applies them):
    their organisation is a party to (``sara.access.agreements``); audit entries are read and
    exported by administrators and leads of the organisation they concern; nobody writes the
    audit trail except the system itself.
+5. The raw rows that intake quarantined from a force or partner export are personal data as
+   they stand (names, phone numbers, addresses): only ``RAW_ROW_READERS`` of the organisation
+   that loaded the file see them; rows of public files (police.uk, boundaries) anyone may.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ GOVERNANCE = frozenset({"audit", "user", "organisation", "agreement"})
 
 # The data categories a personal resource may hold: with no category named, the narrowest
 # scope over all of them applies.
+RAW_ROW_READERS = ("analyst", "administrator")
+
 RESOURCE_CATEGORIES = {
     "person": ("victim", "suspect", "witness", "vulnerability"),
     "premises": ("premises",),

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import Db, Json, app, database_errors, err, fail, out, print_json, run_load
+from sara.cli.base import As, Db, Json, app, database_errors, err, fail, in_context, out, print_json, run_load
 
 load_app = typer.Typer(help="Load data: police.uk files, force and partner exports, areas.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Rows that could not be loaded, with their reasons.", no_args_is_help=True)
@@ -92,11 +92,9 @@ def load_areas(
 @app.command()
 def status(db: Db = None, as_json: Json = False) -> None:
     """What is loaded: sources, months, counts by category, areas and quarantine."""
-    from sara.store.engine import connect
-    from sara.store.status import status as get_status
+    from sara.services import data as service
 
-    with database_errors(as_json):
-        data = get_status(connect(db))
+    data = in_context(as_json, db, None, service.status, optional=True)
     if as_json:
         print_json(data)
         return
@@ -123,41 +121,46 @@ def quarantine_list(
     reason: Annotated[str | None, typer.Option(help="Only rows whose reason contains this text.")] = None,
     file: Annotated[str | None, typer.Option(help="Only rows from this file name.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 50,
+    purpose: Annotated[str, typer.Option("--purpose", help="Why you read partner rows (kept in the audit trail).")] = "data quality",
+    acting: As = None,
 ) -> None:
-    """Show quarantined rows: file, line, reason and raw text."""
-    from sara.store.engine import connect
-    from sara.store.status import quarantined
+    """Show quarantined rows: file, line, reason and raw text. Rows of force and partner files
+    are personal data: only their organisation's analysts and administrators see them (--as)."""
+    from sara.services import data
 
-    with database_errors(as_json):
-        rows, total = quarantined(connect(db), reason=reason, file=file, limit=limit or None)
+    r = in_context(as_json, db, acting, lambda ctx: data.quarantine(ctx, reason=reason, file=file, limit=limit or None, purpose=purpose), optional=True)
     if as_json:
-        print_json({"total": total, "rows": rows})
+        print_json(r)
         return
-    table = Table("file", "line", "reason", "raw", title=f"Quarantine ({len(rows):,} of {total:,} shown)")
-    for r in rows:
-        table.add_row(r["file"], str(r["line"] or ""), r["reason"], r["raw"])
+    table = Table("file", "line", "reason", "raw", title=f"Quarantine ({len(r['rows']):,} of {r['total']:,} shown)")
+    for row in r["rows"]:
+        table.add_row(row["file"], str(row["line"] or ""), row["reason"], row["raw"])
     out.print(table)
+    if r["not_shown"]:
+        out.print(f"{r['not_shown']:,} more not shown: {r['not_shown_why']} (--as)", highlight=False)
 
 
 @quarantine_app.command("export")
 def quarantine_export(
-    csv: Annotated[Path, typer.Option("--csv", help="Write every quarantined row to this CSV file.")],
+    csv: Annotated[Path, typer.Option("--csv", help="Write every quarantined row you may see to this CSV file.")],
     db: Db = None,
     as_json: Json = False,
+    purpose: Annotated[str, typer.Option("--purpose", help="Why you export partner rows (kept in the audit trail).")] = "data quality",
+    acting: As = None,
 ) -> None:
-    """Export every quarantined row (file, line, reason, raw text, load) as CSV."""
-    from sara.store.engine import connect
-    from sara.store.status import export_quarantine
+    """Export every quarantined row you may see (file, line, reason, raw text, load) as CSV."""
+    from sara.report.export import write_csv
+    from sara.services import data
 
-    with database_errors(as_json):
-        try:
-            n = export_quarantine(connect(db), csv)
-        except OSError as exc:
-            fail(f"cannot write {csv}: {exc.strerror or exc}", as_json)
+    r = in_context(as_json, db, acting, lambda ctx: data.export_quarantine(ctx, purpose=purpose), optional=True)
+    try:
+        n = write_csv(csv, r["columns"], r["rows"])
+    except OSError as exc:
+        fail(f"cannot write {csv}: {exc.strerror or exc}", as_json)
     if as_json:
-        print_json({"rows": n, "csv": str(csv)})
+        print_json({"rows": n, "csv": str(csv), "not_shown": r["not_shown"]})
     else:
-        out.print(f"wrote {n:,} quarantined rows to {csv}", highlight=False)
+        out.print(f"wrote {n:,} quarantined rows to {csv}" + (f"; {r['not_shown']:,} not yours to see" if r["not_shown"] else ""), highlight=False)
 
 
 @app.command()

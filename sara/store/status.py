@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, distinct, func, or_, select
 
 from sara.store.schema import Area, Event, EventArea, Load, Outcome, Quarantine, Source, StopSearch
 
@@ -62,19 +62,35 @@ def status(engine: Engine) -> dict:
     }
 
 
-def quarantined(engine: Engine, *, reason: str | None = None, file: str | None = None, limit: int | None = None) -> tuple[list[dict], int]:
-    """Quarantined rows (newest load first, then by line) and how many match in all."""
-    query = select(Quarantine.file, Quarantine.line, Quarantine.reason, Quarantine.raw, Quarantine.kind, Load.path, Load.loaded_at).join(
-        Load, Load.id == Quarantine.load_id
-    )
+PARTNER = "mapped"  # the source kind of force and partner exports, whose raw rows are personal data
+
+
+def quarantined(engine: Engine, *, reason: str | None = None, file: str | None = None, limit: int | None = None,
+                owners: set[int | None] | None = None) -> tuple[list[dict], int]:  # fmt: skip
+    """Quarantined rows (newest load first, then by line) and how many match in all. With
+    ``owners``, rows of partner files only where their source is owned by one of them (None:
+    loaded by the operator); rows of public files (police.uk, boundaries) always."""
+    query = (
+        select(Quarantine.file, Quarantine.line, Quarantine.reason, Quarantine.raw, Quarantine.kind, Load.path, Load.loaded_at, Load.id.label("load_id"),
+               Source.kind.label("source_kind"), Source.organisation_id)
+        .join(Load, Load.id == Quarantine.load_id)
+        .join(Source, Source.id == Load.source_id, isouter=True)
+    )  # fmt: skip
     if reason:
         query = query.where(Quarantine.reason.contains(reason))
     if file:
         query = query.where(Quarantine.file == file)
+    if owners is not None:
+        mine = [o for o in owners if o is not None]
+        allowed = [Source.kind.is_(None), Source.kind != PARTNER, Source.organisation_id.in_(mine)]
+        if None in owners:
+            allowed.append(Source.organisation_id.is_(None))
+        query = query.where(or_(*allowed))
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.order_by(Load.id.desc(), Quarantine.line).limit(limit)).mappings().all()
-    return [dict(r) | {"loaded_at": r["loaded_at"].isoformat() if isinstance(r["loaded_at"], dt.datetime) else r["loaded_at"]} for r in rows], total
+    return [dict(r) | {"loaded_at": r["loaded_at"].isoformat() if isinstance(r["loaded_at"], dt.datetime) else r["loaded_at"],
+                       "partner": r["source_kind"] == PARTNER} for r in rows], total  # fmt: skip
 
 
 def export_quarantine(engine: Engine, path: Path) -> int:

@@ -1,9 +1,10 @@
 """The web app: ``create_app(engine)`` gives a FastAPI app whose pages are rendered on the
 server with Jinja2 (autoescaped) and need nothing from the network: no CDN, no web fonts.
 
-Routes hold no business rules: each calls one function of ``sara.store.status`` and renders
-what it returns, as HTML for people or as JSON for scripts (the same data as
-``sara status --json``).
+Routes hold no business rules: each calls one function of ``sara.services`` and renders what
+it returns, as HTML for people or as JSON for scripts (the same data as ``sara status
+--json``). Nobody signs in here yet (the web issue brings sign-in), so every page is what
+anyone may see: counts, and the quarantined rows of public files only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from sara.store import status as store_status
+from sara.services import Context
+from sara.services import data as services_data
 
 TEMPLATES = Path(__file__).parent / "templates"
 QUARANTINE_PAGE_ROWS = 200
@@ -149,20 +151,23 @@ def create_app(engine: Engine) -> FastAPI:
             return JSONResponse({"error": f"database error: {reason}"}, status_code=503)
         return page("error.html", 503, title="The database cannot be read", reason=reason)
 
+    def anyone() -> Context:
+        return Context(engine)
+
     @app.get("/", response_class=HTMLResponse)
     def home() -> HTMLResponse:
-        data = store_status.status(engine)
+        data = services_data.status(anyone())
         return page("home.html", data=data, chart=month_chart(data["months"]))
 
     @app.get("/quarantine", response_class=HTMLResponse)
     def quarantine() -> HTMLResponse:
-        rows, total = store_status.quarantined(engine, limit=QUARANTINE_PAGE_ROWS)
-        return page("quarantine.html", rows=rows, total=total, limit=QUARANTINE_PAGE_ROWS)
+        q = services_data.quarantine(anyone(), limit=QUARANTINE_PAGE_ROWS)
+        return page("quarantine.html", rows=q["rows"], total=q["total"], not_shown=q["not_shown"], limit=QUARANTINE_PAGE_ROWS)
 
     @app.get("/api/status")
     def api_status() -> dict:
         """What is loaded, as ``sara status --json`` prints it."""
-        return store_status.status(engine)
+        return services_data.status(anyone())
 
     @app.get("/healthz")
     def healthz() -> dict:

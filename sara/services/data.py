@@ -1,0 +1,64 @@
+"""Data jobs: what is loaded, and the rows intake could not load.
+
+Quarantined rows of a force or partner export are kept whole, so they are personal data as
+they stand: they are shown only to the analysts and administrators of the organisation that
+loaded the file (``sara.access.roles.RAW_ROW_READERS``), each read audited once per file;
+everyone else sees the rows of public files and how many others are not shown to them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from sara.access import audit
+from sara.access.roles import RAW_ROW_READERS
+from sara.services import Context
+from sara.store import status as store
+from sara.store.schema import access as sa_
+
+COLUMNS = ("file", "line", "reason", "raw", "kind", "path", "loaded_at")
+PURPOSE = "data quality"
+NOT_SHOWN = "rows of force or partner files hold personal data: an analyst or administrator of the organisation that loaded them sees them"
+
+
+def status(ctx: Context) -> dict:
+    """Sources, months, counts by category, areas and quarantine: counts only, for anyone."""
+    return store.status(ctx.engine)
+
+
+def _host(ctx: Context) -> int | None:
+    o = sa_.Organisation.__table__
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(o.c.id).where(o.c.is_host.is_(True))).scalar()
+
+
+def _owners(ctx: Context) -> set[int | None]:
+    """The organisations whose partner rows the actor may read (None: loaded by the operator,
+    who is the host)."""
+    a = ctx.actor
+    if a is None or not a.active or a.role not in RAW_ROW_READERS:
+        return set()
+    return {a.organisation_id, None} if a.host else {a.organisation_id}
+
+
+def quarantine(ctx: Context, *, reason: str | None = None, file: str | None = None, limit: int | None = 50, purpose: str = PURPOSE,
+               action: str = "read") -> dict:  # fmt: skip
+    """The quarantined rows the actor may see (newest load first), how many match, and how
+    many others are not shown; reading a partner file's rows is audited once per file."""
+    owners = _owners(ctx)
+    rows, total = store.quarantined(ctx.engine, reason=reason, file=file, limit=limit, owners=owners)
+    _, everything = store.quarantined(ctx.engine, reason=reason, file=file, limit=0)
+    shown = Counter((r["load_id"], r["organisation_id"]) for r in rows if r["partner"])
+    if shown:
+        host = _host(ctx)
+        audit.append(ctx.engine, *[audit.Entry(action, ctx.actor, "quarantine", load, owner_org_id=org if org is not None else host, purpose=purpose,
+                                               detail={"rows": n}) for (load, org), n in sorted(shown.items())])  # fmt: skip
+    hidden = everything - total
+    return {"total": total, "rows": [{k: r[k] for k in COLUMNS} for r in rows], "not_shown": hidden, **({"not_shown_why": NOT_SHOWN} if hidden else {})}
+
+
+def export_quarantine(ctx: Context, *, purpose: str = PURPOSE) -> dict:
+    """Every quarantined row the actor may see, for a CSV (audited as an export per file)."""
+    return quarantine(ctx, limit=None, purpose=purpose, action="export") | {"columns": list(COLUMNS)}
