@@ -330,19 +330,25 @@ def premises_link(
 TRAFFIC_LIGHT = {"red": "#d4351c", "amber": "#f47738", "green": "#00703c"}
 
 
-def _register_map(path: Path, r: dict) -> None:
-    """The premises the reader sees in full and that have coordinates, as traffic-light dots."""
+def _register_map(path: Path, r: dict, db: str | None) -> None:
+    """The premises the reader sees in full and that have coordinates, as traffic-light dots
+    over the loaded boundaries around them, named."""
     import numpy as np
 
+    from sara.cli.base import engine_from
     from sara.geo import transform
     from sara.report.pictures import points_map
+    from sara.services import Context
+    from sara.services.scan import boundaries
 
     shown = [v for v in r["rows"] if v["scope"] == "full" and v.get("lon") is not None]
     if not shown:
         raise ValueError("no premises to map: none you see in full has coordinates (give --lon/--lat when adding them)")
     x, y = transform(np.array([v["lon"] for v in shown]), np.array([v["lat"] for v in shown]), "EPSG:4326", "EPSG:27700")
     left = len(r["rows"]) - len(shown)
-    points_map(path, x, y, [v["risk_band"] for v in shown], [f"{v['id']} ({v['risk']['score']})" for v in shown], colours=TRAFFIC_LIGHT,
+    margin = 400.0
+    areas = boundaries(Context(engine_from(db)), "EPSG:27700", (x.min() - margin, y.min() - margin, x.max() + margin, y.max() + margin))
+    points_map(path, x, y, [v["risk_band"] for v in shown], [f"{v['id']} ({v['risk']['score']})" for v in shown], colours=TRAFFIC_LIGHT, margin=margin, areas=areas,
                title=f"Premises risk register at {r['at']}",
                subtitle=f"register version {r['register_version']}; label: reference (score)" + (f"; {left} not mapped (no coordinates, or not yours to see)" if left else ""))  # fmt: skip
 
@@ -360,7 +366,7 @@ def premises_register(
     r = as_user(as_json, db, acting, lambda e, a: premises.register(e, a, at=when, band=band, purpose=purpose))
     if png is not None:
         try:
-            _register_map(png, r)
+            _register_map(png, r, db)
         except ValueError as exc:
             fail(str(exc), as_json)
     if as_json:

@@ -52,11 +52,13 @@ class Stretch:
     rest: tuple[float, float, float, float]  # the same without the far ones
 
     def cells(self, cell_size: float) -> tuple[int, int]:
-        """Square cells of ``cell_size`` over all the events' extent, and over the rest's."""
+        """Square cells of ``cell_size`` over all the events' extent, and over the rest's,
+        laid as ``sara.scan.grid.make_grid`` lays them (on whole multiples of the size)."""
 
         def count(box):
             xmin, ymin, xmax, ymax = box
-            return (math.floor((xmax - xmin) / cell_size) + 1) * (math.floor((ymax - ymin) / cell_size) + 1)
+            x0, y0 = math.floor(xmin / cell_size) * cell_size, math.floor(ymin / cell_size) * cell_size
+            return (math.floor((xmax - x0) / cell_size) + 1) * (math.floor((ymax - y0) / cell_size) + 1)
 
         return count(self.extent), count(self.rest)
 

@@ -184,6 +184,12 @@ class _Loaded:
         return None
 
 
+def boundaries(ctx: Context, crs: str, bounds: tuple[float, float, float, float]) -> Areas | None:
+    """The loaded boundaries to draw under a map of ``bounds`` (in ``crs``), named: the
+    finest kind with at most 40 areas in view (a premises map, a patrol map)."""
+    return _Loaded(ctx).backdrop(crs, bounds)
+
+
 def _project(geometry, src: str, dst: str):
     import numpy as np
     import shapely
