@@ -31,9 +31,12 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 def option_for(field: str) -> str | None:
     """How the running command spells the input a service calls ``field``: the option or
     argument of that name (``statement`` -> ``--statement``), else ``FIELD_OPTIONS``."""
-    import click
+    try:  # typer 0.29 runs commands under its own copy of click, whose context this is
+        from typer._click.globals import get_current_context
+    except ImportError:
+        from click import get_current_context
 
-    ctx = click.get_current_context(silent=True)
+    ctx = get_current_context(silent=True)
     for param in ctx.command.params if ctx else ():
         spelled = [o for o in param.opts if o.startswith("--")]
         if param.name == field or any(o[2:].replace("-", "_") == field for o in spelled):
