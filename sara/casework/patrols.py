@@ -24,8 +24,8 @@ Times: patrol times are stored as UTC without zone (like the rest of the schema)
 without a zone is UK local time (Europe/London), and one that does not exist (the hour skipped
 when clocks go forward) or happens twice (when they go back) is refused with how to say it.
 
-The quarterly return (``patrol_return``, ``export_return``; ``sara patrol return``): one row per
-site per calendar quarter within ``--from``/``--to`` (quarters cut to that window), for every
+The quarterly return (``patrol_return``, ``export_return``): one row per site per calendar
+quarter within ``first``..``last`` (quarters cut to that window), for every
 site of every operation running in the quarter, patrolled or not. Each patrol belongs wholly
 to the quarter of the UK day it starts on. Columns:
 
@@ -51,29 +51,28 @@ stop_searches, intelligence_submissions, engagements, notes.
 
 Patrols are casework, not personal data (resource ``patrol``): only the owning organisation
 writes an operation and its patrols; other partners read them (``sara.access.permissions``).
-Every create and change is audited in the transaction that writes it (purpose "operations"),
-and every export of the return.
+Every create and change is audited in the transaction that writes it (purpose "operations").
+The exports (``export_dosage``, ``export_arrests``, ``export_return``) hand a face ``columns``
+and ``rows`` to write (``sara.report.export``); each needs export permission (a public viewer
+or partner practitioner has none) and is audited, one entry per owning organisation.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sara import errors
 from sara.access import audit
-from sara.access.permissions import PermissionDenied, can
+from sara.access.permissions import PermissionDenied, can, require
 from sara.casework import dosage
 from sara.casework.clock import LONDON
+from sara.casework.records import CaseworkError
 from sara.store.schema import Area
 from sara.store.schema import access as sa_
 from sara.store.schema import patrols as sp
@@ -95,8 +94,8 @@ NEXT_PHASES = {
 }
 
 
-class PatrolError(errors.Invalid):
-    """A refused operation or patrol; the message says what is wrong and how to put it right."""
+class PatrolError(CaseworkError):
+    """A refused operation or patrol: what is wrong, the field, and how to put it right."""
 
 
 class NotFound(errors.NotFound):
@@ -138,16 +137,16 @@ TOTAL_ROW = "Total (check)"
 _ALIASES = {"court (none-pace)": "Court (non-PACE)", "rui": "RUI / BAIL", "bail": "RUI / BAIL", "rui/bail": "RUI / BAIL"}
 
 
-def outcome_code(text: str) -> str:
+def outcome_code(text: str, field: str = "arrests") -> str:
     """The outcome code ``text`` names: the code itself (any case), its number ("01"), or
-    "RUI", "bail", "Court (None-PACE)"."""
+    "RUI", "bail", "Court (None-PACE)"; refused naming ``field``, the argument that gave it."""
     t = " ".join(str(text).split()).lower()
     for code in OUTCOME_CODES:
         if t == code.lower() or (code[:2].isdigit() and t == code[:2]):
             return code
     if t in _ALIASES:
         return _ALIASES[t]
-    raise PatrolError(f"unknown arrest outcome {text!r}: choose one of {'; '.join(OUTCOME_CODES)}")
+    raise PatrolError(f"unknown arrest outcome {text!r}", field=field, fix=f"choose one of {'; '.join(OUTCOME_CODES)}")
 
 
 def percent(n: int, total: int) -> str:
@@ -174,21 +173,21 @@ def arrest_table(arrests: Iterable[tuple[str, str]], columns: list[str]) -> list
 # ---------------------------------------------------------------- time (pure)
 
 
-def uk_time(t: dt.datetime, what: str) -> dt.datetime:
-    """``t`` as an aware time: a naive one is UK local time, refused if the clocks skip it or
-    show it twice (say the offset then: +00:00 GMT, +01:00 BST)."""
+def uk_time(t: dt.datetime, what: str, field: str | None = None) -> dt.datetime:
+    """``t`` as an aware time: a naive one is UK local time, refused (naming ``field``) if the
+    clocks skip it or show it twice (say the offset then: +00:00 GMT, +01:00 BST)."""
     if not isinstance(t, dt.datetime):
-        raise PatrolError(f"{what} must be a date and time (YYYY-MM-DDTHH:MM), got {t!r}")
+        raise PatrolError(f"{what} must be a date and time (YYYY-MM-DDTHH:MM), got {t!r}", field=field)
     if t.tzinfo is not None:
         return t
     first, second = t.replace(tzinfo=LONDON, fold=0), t.replace(tzinfo=LONDON, fold=1)
     if first.utcoffset() != second.utcoffset():
         shown = t.strftime("%Y-%m-%dT%H:%M")
         if first.astimezone(dt.UTC).astimezone(LONDON).replace(tzinfo=None) != t:
-            raise PatrolError(f"{what} {shown} does not exist in UK time: the clocks went forward from 01:00 to 02:00 that night; "
-                              "give the time as the clock showed it (02:00 or later)")  # fmt: skip
-        raise PatrolError(f"{what} {shown} happened twice in UK time (the clocks went back from 02:00 to 01:00 that night): "
-                          f"add the offset, {shown}+01:00 for the first time (BST) or {shown}+00:00 for the second (GMT)")  # fmt: skip
+            raise PatrolError(f"{what} {shown} does not exist in UK time: the clocks went forward from 01:00 to 02:00 that night", field=field,
+                              fix="give the time as the clock showed it (02:00 or later)")  # fmt: skip
+        raise PatrolError(f"{what} {shown} happened twice in UK time (the clocks went back from 02:00 to 01:00 that night)", field=field,
+                          fix=f"add the offset, {shown}+01:00 for the first time (BST) or {shown}+00:00 for the second (GMT)")  # fmt: skip
     return first
 
 
@@ -205,55 +204,57 @@ def _show(t: dt.datetime) -> str:
 
 
 def patrol_problems(start: dt.datetime, end: dt.datetime, officers: list[str], counts: dict[str, int], *, activity: str,
-                    op_name: str, op_start: dt.date, op_end: dt.date | None) -> list[str]:  # fmt: skip
-    """What is wrong with a patrol (aware ``start`` and ``end``), each with how to fix it; []
-    when it may be logged."""
+                    op_name: str, op_start: dt.date, op_end: dt.date | None) -> list[tuple[str, str]]:  # fmt: skip
+    """What is wrong with a patrol (aware ``start`` and ``end``): (the field of ``log_patrol``
+    at fault, what is wrong and how to fix it) each; [] when it may be logged."""
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     wrong = []
     if end <= start:
-        wrong.append(f"the end ({_show(end)}) is not after the start ({_show(start)}, UK time): give an end later than the start")
+        wrong.append(("end", f"the end ({_show(end)}) is not after the start ({_show(start)}, UK time): give an end later than the start"))
     elif end - start > MAX_PATROL:
-        wrong.append(f"the patrol lasts {(end - start).total_seconds() / 3600:.1f} hours, more than 24: log each shift as its own patrol")
+        wrong.append(("end", f"the patrol lasts {(end - start).total_seconds() / 3600:.1f} hours, more than 24: log each shift as its own patrol"))
     opens = dosage.uk_midnight(op_start)
     closes = dosage.uk_midnight(op_end + dt.timedelta(days=1)) if op_end else None
     if start < opens or (closes is not None and end > closes):
         span = f"{op_start.isoformat()} to {op_end.isoformat() if op_end else 'open-ended'}"
-        wrong.append(f"the patrol ({_show(start)} to {_show(end)}) falls outside operation {op_name}'s dates ({span}): "
-                     "check the times, or log it under the operation it belonged to")  # fmt: skip
+        wrong.append(("start", f"the patrol ({_show(start)} to {_show(end)}) falls outside operation {op_name}'s dates ({span}): "
+                               "check the times, or log it under the operation it belonged to"))  # fmt: skip
     if not officers:
-        wrong.append("no officers given: name at least one officer (--officer COLLAR_NUMBER, once for each)")
+        wrong.append(("officers", "no officers given: name at least one officer, by collar number or username, once each"))
     for name, n in Counter(officers).items():
         if n > 1:
-            wrong.append(f"officer {name!r} is listed {n} times: name each officer once")
+            wrong.append(("officers", f"officer {name!r} is listed {n} times: name each officer once"))
     for what, n in counts.items():
         if not isinstance(n, int) or n < 0:
-            wrong.append(f"{what.replace('_', ' ')} is {n}: give a whole number, 0 or more")
+            wrong.append((what, f"{what.replace('_', ' ')} is {n}: give a whole number, 0 or more"))
     if not (activity and activity.strip()):
-        wrong.append("no activity: say what the patrol did (--activity), e.g. 'high-visibility foot patrol'")
+        wrong.append(("activity", "no activity: say what the patrol did, e.g. 'high-visibility foot patrol'"))
     return wrong
 
 
 # ---------------------------------------------------------------- sites: where (pure)
 
 
-def where_problems(area: str | None, lon: float | None, lat: float | None, radius_m: float | None) -> list[str]:
-    """What is wrong with a site's place: an area code, or a point with a radius, not both."""
+def where_problems(area: str | None, lon: float | None, lat: float | None, radius_m: float | None) -> list[tuple]:
+    """What is wrong with a site's place (an area code, or a point with a radius, not both):
+    (the field or fields of ``add_site`` at fault, what is wrong) each; [] when it is right."""
     point = [v is not None for v in (lon, lat, radius_m)]
     if area and any(point):
-        return ["give either an area code (--area) or a point (--lon, --lat, --radius), not both"]
+        return [(("area", "lon"), "give either an area code or a point with a radius, not both")]
     if not area and not all(point):
         if any(point):
-            return ["a point site needs all three of --lon, --lat and --radius (metres)"]
-        return ["say where the site is: an area code of a loaded area (--area CODE), or a point (--lon X --lat Y --radius METRES)"]
+            missing = tuple(f for f, given in zip(("lon", "lat", "radius_m"), point) if not given)
+            return [(missing, "a point site needs all three: longitude, latitude and a radius in metres")]
+        return [(("area", "lon"), "say where the site is: the code of a loaded area, or a point (longitude, latitude) and a radius in metres")]
     if area:
         return []
     wrong = []
     if not -180 <= lon <= 180 or not -90 <= lat <= 90:
-        wrong.append(f"lon {lon}, lat {lat} is not a WGS84 position: longitude runs -180 to 180, latitude -90 to 90")
+        wrong.append(("lon", f"lon {lon}, lat {lat} is not a WGS84 position: longitude runs -180 to 180, latitude -90 to 90"))
     elif 49 <= lon <= 61 and -9 <= lat <= 2:
-        wrong.append(f"lon {lon}, lat {lat} looks like latitude and longitude swapped: in the UK longitude is about -8 to 2, latitude 49 to 61")
+        wrong.append(("lon", f"lon {lon}, lat {lat} looks like latitude and longitude swapped: in the UK longitude is about -8 to 2, latitude 49 to 61"))
     if not radius_m > 0:
-        wrong.append(f"the radius {radius_m} m is not positive: give the site's radius in metres, e.g. 150")
+        wrong.append(("radius_m", f"the radius {radius_m} m is not positive: give the site's radius in metres, e.g. 150"))
     return wrong
 
 
@@ -275,7 +276,7 @@ def _operation(conn: Connection, name: str) -> dict:
     t = sp.Operation.__table__
     row = conn.execute(select(t).where(t.c.name == name)).mappings().first()
     if row is None:
-        raise NotFound(f"no operation called {name!r}: see `sara operation list`")
+        raise NotFound(f"no operation called {name!r}: check its name against the list of operations")
     return dict(row)
 
 
@@ -290,7 +291,7 @@ def _site(conn: Connection, op: dict, name: str) -> dict:
         if s["name"] == name:
             return s
     have = ", ".join(s["name"] for s in sites) or "none yet"
-    raise NotFound(f"operation {op['name']} has no site {name!r} (its sites: {have}): add it with `sara operation site`")
+    raise NotFound(f"operation {op['name']} has no site {name!r} (its sites: {have}): name one of them, or add the site to the operation first")
 
 
 def _history(conn: Connection, site_ids: list[int]) -> dict[int, list[dict]]:
@@ -301,19 +302,16 @@ def _history(conn: Connection, site_ids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
-def _require(actor, action: str, owner_org: int) -> None:
-    d = can(actor, action, "patrol", owner_org)
-    if not d:
-        raise PermissionDenied(f"not allowed: {d.reason}")
-
-
 def _audit(conn: Connection, action: str, actor, subject: str, ref, owner_org: int, detail: dict) -> None:
     audit.record(conn, [audit.Entry(action, actor, subject, ref, owner_org_id=owner_org, purpose=PURPOSE, detail=detail)])
 
 
 def _readable(conn: Connection, actor, operation: str | None, action: str = "read") -> tuple[list[dict], list[str]]:
     """The operations ``actor`` may ``action`` (all, or the one named), and the names of those
-    left out; refused when none is left (naming why)."""
+    left out; refused when none is left (naming why), and an export refused outright to a
+    role that exports nothing, even with no operations to export."""
+    if action == "export":
+        require(actor, "export", "patrol", actor.organisation_id)
     t = sp.Operation.__table__
     if operation is not None:
         ops = [_operation(conn, operation)]
@@ -350,13 +348,13 @@ def _patrols(conn: Connection, op_ids: list[int], *, first: dt.date | None = Non
 
 def _check_area(conn: Connection, code: str | None) -> None:
     if code and conn.execute(select(Area.id).where(Area.code == code)).first() is None:
-        raise PatrolError(f"no loaded area has code {code!r}: load it with `sara load areas`, or use the code of a loaded LSOA, ward or district")
+        raise PatrolError(f"no loaded area has code {code!r}", field="area", fix="load the area's boundaries first, or give the code of a loaded LSOA, ward or district")
 
 
 def _check_problem(conn: Connection, ref: str | None) -> None:
     t = spr.Problem.__table__
     if ref and conn.execute(select(t.c.id).where(t.c.reference == ref)).first() is None:
-        raise PatrolError(f"no problem {ref!r}: give the reference of an existing problem (see `sara problem list`), e.g. PRB-2026-0001")
+        raise PatrolError(f"no problem {ref!r}", field="problem", fix="give the reference of an existing problem, e.g. PRB-2026-0001")
 
 
 def _today() -> dt.date:
@@ -370,17 +368,17 @@ def create_operation(engine: Engine, actor, name: str, *, start: dt.date, end: d
                      area: str | None = None, description: str | None = None, now: dt.datetime | None = None) -> dict:  # fmt: skip
     """A new operation owned by the actor's organisation. ``problem`` (a problem reference)
     and ``area`` (a loaded area code) are checked to exist."""
-    _require(actor, "write", actor.organisation_id)
+    require(actor, "write", "patrol", actor.organisation_id)
     name = (name or "").strip()
     if not name:
-        raise PatrolError("an operation needs a name, e.g. 'Op Jemlock'")
+        raise PatrolError("an operation needs a name", field="name", fix="e.g. 'Op Jemlock'")
     if end is not None and end < start:
-        raise PatrolError(f"the end date {end.isoformat()} is before the start date {start.isoformat()}: give an end on or after the start")
+        raise PatrolError(f"the end date {end.isoformat()} is before the start date {start.isoformat()}", field="end", fix="give an end on or after the start")
     t = sp.Operation.__table__
-    taken = f"an operation called {name!r} exists already: choose another name"
+    taken = PatrolError(f"an operation called {name!r} exists already", field="name", fix="choose another name")
     with engine.connect() as conn:
         if conn.execute(select(t.c.id).where(t.c.name == name)).first():
-            raise PatrolError(taken)
+            raise taken
         _check_problem(conn, problem)
         _check_area(conn, area)
     try:
@@ -390,7 +388,7 @@ def create_operation(engine: Engine, actor, name: str, *, start: dt.date, end: d
             _audit(conn, "create", actor, "operation", name, actor.organisation_id,
                    {"start": start.isoformat(), "end": end.isoformat() if end else None, "problem": problem, "area": area})  # fmt: skip
     except IntegrityError:
-        raise PatrolError(taken) from None
+        raise taken from None
     return show_operation(engine, actor, name)
 
 
@@ -400,17 +398,17 @@ def add_site(engine: Engine, actor, operation: str, name: str, *, area: str | No
     today): a loaded area code, or a WGS84 point with a radius in metres."""
     name = (name or "").strip()
     if not name:
-        raise PatrolError("a site needs a name, e.g. 'Bradford Moor'")
+        raise PatrolError("a site needs a name", field="name", fix="e.g. 'Bradford Moor'")
     with engine.connect() as conn:
         op = _operation(conn, operation)
-        _require(actor, "write", op["organisation_id"])
+        require(actor, "write", "patrol", op["organisation_id"])
         wrong = where_problems(area, lon, lat, radius_m)
         if wrong:
-            raise PatrolError(f"cannot add site {name!r}: {'; '.join(wrong)}")
+            raise PatrolError(f"cannot add site {name!r}:", items=wrong)
         _check_area(conn, area)
         taken = any(s["name"] == name for s in _sites(conn, [op["id"]]))
     if taken:
-        raise PatrolError(f"operation {op['name']} has a site called {name!r} already: choose another name")
+        raise PatrolError(f"operation {op['name']} has a site called {name!r} already", field="name", fix="choose another name")
     now = now or audit.utcnow()
     on = on or _today()
     s, h = sp.OperationSite.__table__, sp.SitePhase.__table__
@@ -422,7 +420,7 @@ def add_site(engine: Engine, actor, operation: str, name: str, *, area: str | No
                                            recorded_at=now))  # fmt: skip
             _audit(conn, "change", actor, "operation", op["name"], op["organisation_id"], {"site": name, "added": where, "phase": "scoping"})
     except IntegrityError:
-        raise PatrolError(f"operation {op['name']} has a site called {name!r} already: choose another name") from None
+        raise PatrolError(f"operation {op['name']} has a site called {name!r} already", field="name", fix="choose another name") from None
     return site_view(engine, actor, operation, name)
 
 
@@ -430,17 +428,17 @@ def move_phase(engine: Engine, actor, operation: str, site: str, phase: str, *, 
     """Move a site to Clear-Hold-Build ``phase`` on day ``on`` with a ``note`` (why)."""
     with engine.connect() as conn:
         op = _operation(conn, operation)
-        _require(actor, "write", op["organisation_id"])
+        require(actor, "write", "patrol", op["organisation_id"])
         s = _site(conn, op, site)
         last = _history(conn, [s["id"]]).get(s["id"], [])
     refusal = phase_refusal(s["phase"], phase)
     if refusal:
-        raise PatrolError(f"cannot move site {site} of {op['name']} to {phase}: {refusal}")
+        raise PatrolError(f"cannot move site {site} of {op['name']} to {phase}: {refusal}", field="phase")
     if last and on < last[-1]["on_date"]:
-        raise PatrolError(f"the date {on.isoformat()} is before the site's last phase change ({last[-1]['phase']} on {last[-1]['on_date'].isoformat()}): "
-                          "give a date on or after it")  # fmt: skip
+        raise PatrolError(f"the date {on.isoformat()} is before the site's last phase change ({last[-1]['phase']} on {last[-1]['on_date'].isoformat()})",
+                          field="on", fix="give a date on or after it")  # fmt: skip
     if not (note and note.strip()):
-        raise PatrolError("a phase change needs a note (--note): why the site moves now, e.g. 'week of action done; hold with NPT patrols'")
+        raise PatrolError("a phase change needs a note", field="note", fix="say why the site moves now, e.g. 'week of action done; hold with NPT patrols'")
     now = now or audit.utcnow()
     st, h = sp.OperationSite.__table__, sp.SitePhase.__table__
     with engine.begin() as conn:
@@ -473,7 +471,7 @@ def site_view(engine: Engine, actor, operation: str, site: str) -> dict:
     """One site with its phase, the phases it may move to, its phase history and its totals."""
     with engine.connect() as conn:
         op = _operation(conn, operation)
-        _require(actor, "read", op["organisation_id"])
+        require(actor, "read", "patrol", op["organisation_id"])
         wanted = _site(conn, op, site)["id"]
         users, _ = _names(conn)
         view = next(v for v in _site_views(conn, [op["id"]], users) if v["id"] == wanted)
@@ -492,7 +490,7 @@ def show_operation(engine: Engine, actor, name: str) -> dict:
     """An operation with its sites (where, phase and history, patrols, hours present, arrests)."""
     with engine.connect() as conn:
         op = _operation(conn, name)
-        _require(actor, "read", op["organisation_id"])
+        require(actor, "read", "patrol", op["organisation_id"])
         users, orgs = _names(conn)
         return _op_view(op, orgs, _site_views(conn, [op["id"]], users))
 
@@ -516,17 +514,17 @@ def log_patrol(engine: Engine, actor, operation: str, site: str, *, start: dt.da
     officers (collar numbers or usernames), the activity, one outcome code per arrest and the
     counts. Refused, with every problem found and how to fix it, if it does not add up."""
     # in UTC: Python subtracts and compares two times of the same zone by their wall clocks
-    start, end = uk_time(start, "the start").astimezone(dt.UTC), uk_time(end, "the end").astimezone(dt.UTC)
+    start, end = uk_time(start, "the start", "start").astimezone(dt.UTC), uk_time(end, "the end", "end").astimezone(dt.UTC)
     officers = [o.strip() for o in officers if o and o.strip()]
     codes = [outcome_code(c) for c in arrests]
     with engine.connect() as conn:
         op = _operation(conn, operation)
-        _require(actor, "write", op["organisation_id"])
+        require(actor, "write", "patrol", op["organisation_id"])
         s = _site(conn, op, site)
     counts = {"stop_searches": stop_searches, "intelligence_submissions": intelligence_submissions, "engagements": engagements}
     wrong = patrol_problems(start, end, officers, counts, activity=activity, op_name=op["name"], op_start=op["start_date"], op_end=op["end_date"])
     if wrong:
-        raise PatrolError(f"cannot log the patrol: {'; '.join(wrong)}")
+        raise PatrolError("cannot log the patrol:", items=wrong)
     now = now or audit.utcnow()
     p, a = sp.Patrol.__table__, sp.PatrolArrest.__table__
     with engine.begin() as conn:
@@ -550,7 +548,7 @@ def patrol_view(engine: Engine, actor, patrol_id: int) -> dict:
         if row is None:
             raise NotFound(f"no patrol {patrol_id}")
         op = dict(conn.execute(select(sp.Operation.__table__).where(sp.Operation.id == row["operation_id"])).mappings().one())
-        _require(actor, "read", op["organisation_id"])
+        require(actor, "read", "patrol", op["organisation_id"])
         site = conn.execute(select(sp.OperationSite.name).where(sp.OperationSite.id == row["site_id"])).scalar_one()
         arrests = [{"id": r.id, "outcome": r.outcome_code} for r in conn.execute(select(a.c.id, a.c.outcome_code).where(a.c.patrol_id == patrol_id).order_by(a.c.id))]
     out = {"id": row["id"], "operation": op["name"], "site": site, "start": _uk(row["start_at"]).isoformat(), "end": _uk(row["end_at"]).isoformat(),
@@ -565,14 +563,14 @@ def patrol_view(engine: Engine, actor, patrol_id: int) -> dict:
 
 def set_arrest_outcome(engine: Engine, actor, arrest_id: int, code: str, *, now: dt.datetime | None = None) -> dict:
     """Record the arrest's outcome as it stands now (RUI / bail becomes charged, NFA, ...)."""
-    code = outcome_code(code)
+    code = outcome_code(code, "code")
     a, p = sp.PatrolArrest.__table__, sp.Patrol.__table__
     with engine.connect() as conn:
         row = conn.execute(select(a, p.c.operation_id).join(p, p.c.id == a.c.patrol_id).where(a.c.id == arrest_id)).mappings().first()
         if row is None:
-            raise NotFound(f"no arrest {arrest_id}: the arrest ids are in `sara patrol log --json` output (arrests)")
+            raise NotFound(f"no arrest {arrest_id}: each arrest's id comes with the patrol that logged it")
         op = dict(conn.execute(select(sp.Operation.__table__).where(sp.Operation.id == row["operation_id"])).mappings().one())
-    _require(actor, "write", op["organisation_id"])
+    require(actor, "write", "patrol", op["organisation_id"])
     old = row["outcome_code"]
     if old != code:
         with engine.begin() as conn:
@@ -581,13 +579,25 @@ def set_arrest_outcome(engine: Engine, actor, arrest_id: int, code: str, *, now:
     return {"id": arrest_id, "patrol": row["patrol_id"], "operation": op["name"], "from": old, "outcome": code, "changed": old != code}
 
 
-def arrests(engine: Engine, actor, *, operation: str | None = None, by: str = "site", first: dt.date | None = None, last: dt.date | None = None) -> dict:
+def _audit_export(engine: Engine, actor, what: str, owners, detail: dict) -> None:
+    """One export entry per owning organisation whose operations were exported."""
+    audit.append(engine, *[audit.Entry("export", actor, "patrol", what, owner_org_id=org, purpose=PURPOSE, detail=detail) for org in sorted(set(owners))])
+
+
+def _period(first: dt.date | None, last: dt.date | None) -> None:
+    if first and last and last < first:
+        raise PatrolError(f"the period ends ({last.isoformat()}) before it starts ({first.isoformat()})", field="last", fix="give a period that runs forward")
+
+
+def arrests(engine: Engine, actor, *, operation: str | None = None, by: str = "site", first: dt.date | None = None, last: dt.date | None = None,
+            action: str = "read") -> dict:  # fmt: skip
     """The arrest outcomes table (outcome code x site, or x operation) of the operations the
-    actor may read, for patrols starting on UK days ``first``..``last`` (default all)."""
+    actor may read (``action``), for patrols starting on UK days ``first``..``last`` (default all)."""
     if by not in ("site", "operation"):
-        raise PatrolError(f"unknown --by {by!r}: choose site or operation")
+        raise PatrolError(f"unknown grouping {by!r}", field="by", fix="choose site or operation")
+    _period(first, last)
     with engine.connect() as conn:
-        ops, left = _readable(conn, actor, operation)
+        ops, left = _readable(conn, actor, operation, action)
         ids = [o["id"] for o in ops]
         sites = _sites(conn, ids) if ids else []
         pats = _patrols(conn, ids, first=first, last=last, by_start=True) if ids else []
@@ -600,10 +610,19 @@ def arrests(engine: Engine, actor, *, operation: str | None = None, by: str = "s
         key = {s["id"]: label(s) for s in sites}
         columns = [key[s["id"]] for s in sites]
     table = arrest_table([(key[p["site_id"]], c) for p in pats for c in p["arrest_codes"]], columns)
-    return {"by": by, "columns": columns, "rows": table,
+    return {"by": by, "columns": columns, "rows": table, "owners": sorted({o["organisation_id"] for o in ops}),
             "parameters": {"operation": operation, "by": by, "from": first.isoformat() if first else None, "to": last.isoformat() if last else None},
             "notes": ["% is of the PACE outcomes only (the first eight rows); the non-PACE rows show NA"],
             "left_out": {"operations_not_readable": left}}  # fmt: skip
+
+
+def export_arrests(engine: Engine, actor, *, operation: str | None = None, by: str = "site", first: dt.date | None = None,
+                   last: dt.date | None = None) -> dict:  # fmt: skip
+    """The arrest outcomes table of the operations the actor may export, as ``columns``
+    (outcome, one per site or operation, Total, %) and ``rows`` for a face to write; audited."""
+    table = arrests(engine, actor, operation=operation, by=by, first=first, last=last, action="export")
+    _audit_export(engine, actor, "arrest outcomes", table["owners"], table["parameters"] | {"rows": len(table["rows"])})
+    return table | {"columns": ["outcome", *table["columns"], "Total", "%"]}
 
 
 # ---------------------------------------------------------------- dosage
@@ -614,16 +633,15 @@ def _dosage_rows(pats: list[dict]) -> list[dict]:
 
 
 def dosage_report(engine: Engine, actor, *, operation: str | None = None, site: str | None = None, first: dt.date | None = None,
-                  last: dt.date | None = None) -> dict:  # fmt: skip
-    """Patrol dosage of the sites the actor may read: per site per UK day (visits, minutes
-    present as the union of patrols, officer-minutes) and per site overall with the share of
-    visits of 15 minutes or more (``sara.casework.dosage``)."""
+                  last: dt.date | None = None, action: str = "read") -> dict:  # fmt: skip
+    """Patrol dosage of the sites the actor may read (``action``): per site per UK day (visits,
+    minutes present as the union of patrols, officer-minutes) and per site overall with the
+    share of visits of 15 minutes or more (``sara.casework.dosage``)."""
     if site is not None and operation is None:
-        raise PatrolError("--site needs --operation: site names are unique only within an operation")
-    if first and last and last < first:
-        raise PatrolError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+        raise PatrolError("a site is named only within its operation", field="site", fix="name the operation too")
+    _period(first, last)
     with engine.connect() as conn:
-        ops, left = _readable(conn, actor, operation)
+        ops, left = _readable(conn, actor, operation, action)
         ids = [o["id"] for o in ops]
         sites = _sites(conn, ids) if ids else []
         if site is not None:
@@ -648,8 +666,20 @@ def dosage_report(engine: Engine, actor, *, operation: str | None = None, site: 
                        "day": "UK calendar day (Europe/London)", "koper_minutes": dosage.KOPER_MINUTES},
         "days": named(days), "sites": named(per_site),
         "unpatrolled_sites": [{"operation": names[s["operation_id"]], "site": s["name"]} for s in sites if str(s["id"]) not in set(per_site["site"].to_list())],
-        "left_out": {"operations_not_readable": left},
+        "left_out": {"operations_not_readable": left}, "owners": sorted({o["organisation_id"] for o in ops}),
     }  # fmt: skip
+
+
+DOSAGE_COLUMNS = ("operation", "site", "day", "visits", "minutes_present", "officer_minutes")
+
+
+def export_dosage(engine: Engine, actor, *, operation: str | None = None, site: str | None = None, first: dt.date | None = None,
+                  last: dt.date | None = None) -> dict:  # fmt: skip
+    """The dosage of the sites the actor may export, with its site x day table as ``columns``
+    (``DOSAGE_COLUMNS``) and ``rows`` for a face to write; audited as an export."""
+    r = dosage_report(engine, actor, operation=operation, site=site, first=first, last=last, action="export")
+    _audit_export(engine, actor, "patrol dosage", r["owners"], r["parameters"] | {"rows": len(r["days"])})
+    return r | {"columns": list(DOSAGE_COLUMNS), "rows": r["days"]}
 
 
 # ---------------------------------------------------------------- the quarterly return
@@ -662,8 +692,7 @@ DETAIL_COLUMNS = ("operation", "site", "where", "quarter", "patrol_id", "start",
 
 def quarters(first: dt.date, last: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     """Calendar quarters meeting ``first``..``last``, each cut to it: (label, from, to)."""
-    if last < first:
-        raise PatrolError(f"--to {last.isoformat()} is before --from {first.isoformat()}: give a period that runs forward")
+    _period(first, last)
     out = []
     y, q = first.year, (first.month - 1) // 3
     while True:
@@ -692,7 +721,7 @@ def patrol_return(engine: Engine, actor, *, first: dt.date, last: dt.date, opera
     with engine.connect() as conn:
         ops, left = _readable(conn, actor, operation, "export")
         if not ops:
-            raise PatrolError("there are no operations to return: add one with `sara operation add`")
+            raise PatrolError("there are no operations to return", fix="add an operation and log its patrols first")
         ids = [o["id"] for o in ops]
         sites = _sites(conn, ids)
         hist = _history(conn, [s["id"] for s in sites])
@@ -735,20 +764,10 @@ def patrol_return(engine: Engine, actor, *, first: dt.date, last: dt.date, opera
             "left_out": {"operations_not_exportable": left}}  # fmt: skip
 
 
-def export_return(engine: Engine, actor, path: str | Path, *, first: dt.date, last: dt.date, operation: str | None = None, detail: bool = False) -> dict:
-    """Write the return as CSV to ``path`` ('-': standard output) and audit the export (one
-    entry per owning organisation); returns the return without its rows, and how many."""
+def export_return(engine: Engine, actor, *, first: dt.date, last: dt.date, operation: str | None = None, detail: bool = False) -> dict:
+    """The return (``patrol_return``) of the operations the actor may export, as ``columns``
+    and ``rows`` for a face to write, audited as an export (one entry per owning organisation)."""
     result = patrol_return(engine, actor, first=first, last=last, operation=operation, detail=detail)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=result["columns"], lineterminator="\n")
-    w.writeheader()
-    for r in result["rows"]:
-        w.writerow({k: ("" if r[k] is None else r[k]) for k in result["columns"]})
-    if str(path) == "-":
-        sys.stdout.write(buf.getvalue())
-    else:
-        Path(path).write_text(buf.getvalue(), encoding="utf-8")
     detail_ = {"from": first.isoformat(), "to": last.isoformat(), "operation": operation, "detail": detail, "rows": len(result["rows"])}
-    audit.append(engine, *[audit.Entry("export", actor, "patrol", f"return {first.isoformat()}..{last.isoformat()}", owner_org_id=org, purpose=PURPOSE,
-                                       detail=detail_) for org in result["owners"]])  # fmt: skip
-    return {k: v for k, v in result.items() if k not in ("rows", "owners")} | {"path": str(path), "rows": len(result["rows"])}
+    _audit_export(engine, actor, f"return {first.isoformat()}..{last.isoformat()}", result["owners"], detail_)
+    return result

@@ -34,9 +34,11 @@ class CaseworkError(errors.Invalid):
         super().__init__(why, field=field, fix=fix)
 
     def worded(self, name) -> str:
-        """The message with each item's field as ``name(field)`` spells it (``spelled``)."""
+        """The message in a face's words: each item followed by its field as ``name(field)``
+        spells it (``spelled``), or, with no items, the message after its field's name."""
         if not self.items:
-            return str(self)
+            shown = spelled(self.field, name)
+            return f"{shown}: {self}" if shown and shown not in str(self) else str(self)
         text = f"{self.head} {'; '.join(f'{t} ({spelled(f, name)})' if spelled(f, name) else t for f, t in self.items)}"
         return f"{text}: {self.fix}" if self.fix else text
 

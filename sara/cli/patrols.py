@@ -4,21 +4,21 @@
 Each acts as the user named by ``--as`` (or ``SARA_USER``): only the owning organisation writes
 an operation, its sites and patrols; partners read them. Times without a zone are UK local
 time (Europe/London). On a refusal the command exits 1 with the reason (``{"error": ...}``
-under ``--json``). The rules live in ``sara.casework.patrols`` and ``sara.casework.dosage``.
+under ``--json``), each field the service names worded as the option that supplies it
+(``OPTIONS``). The rules live in ``sara.casework.patrols`` and ``sara.casework.dosage``; the
+CSVs are the services' exports (export permission, audited), written by ``sara.report.export``.
 """
 
 from __future__ import annotations
 
-import csv as csv_module
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, option_for, out, parse_date, print_json
 
 operation_app = typer.Typer(help="Operations and their Clear-Hold-Build sites (hotspots).", no_args_is_help=True)
 patrol_app = typer.Typer(help="Patrols of operation sites: log them, their arrests' outcomes, dosage, the quarterly return.", no_args_is_help=True)
@@ -43,15 +43,40 @@ def _when(value: str, what: str, as_json: bool) -> dt.datetime:
         fail(f"{what} {value!r} is not a date and time: use YYYY-MM-DDTHH:MM (UK time), e.g. 2026-03-28T22:00", as_json)
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    fh = sys.stdout if str(path) == "-" else open(path, "w", newline="", encoding="utf-8")
-    try:
-        w = csv_module.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows({k: ("" if r.get(k) is None else r[k]) for k in columns} for r in rows)
-    finally:
-        if fh is not sys.stdout:
-            fh.close()
+# The options that supply the patrols service's fields (``start``/``end`` of a patrol, the
+# period ``first``/``last`` of a table), named here rather than for every command.
+OPTIONS = {
+    "name": None, "start": "--start", "end": "--end", "first": "--from", "last": "--to", "officers": "--officer", "activity": "--activity",
+    "arrests": "--arrest", "stop_searches": "--stop-searches", "intelligence_submissions": "--intel", "engagements": "--engagements",
+    "area": "--area", "lon": "--lon", "lat": "--lat", "radius_m": "--radius", "problem": "--problem", "note": "--note", "on": "--on",
+    "code": "--code", "site": "--site", "by": "--by", "phase": None,
+}  # fmt: skip
+
+
+def _named(field: str) -> str | None:
+    return OPTIONS[field] if field in OPTIONS else option_for(field)
+
+
+def _run(as_json: bool, db: str | None, acting: str | None, call):
+    """``as_user``, with a patrol service's refusal in this group's words: its field, or each
+    of its items' fields, as the option that supplies it."""
+    from sara.casework.patrols import PatrolError
+
+    def worded(engine, actor):
+        try:
+            return call(engine, actor)
+        except PatrolError as exc:
+            fail(exc.worded(_named), as_json)
+
+    return as_user(as_json, db, acting, worded)
+
+
+def _write(path: Path, table: dict) -> bool:
+    """Write an export's ``columns`` and ``rows``; True when they went to standard output."""
+    from sara.report.export import STDOUT, write_csv
+
+    write_csv(path, table["columns"], table["rows"])
+    return str(path) == STDOUT
 
 
 def _print_site(s: dict) -> None:
@@ -94,7 +119,7 @@ def operation_add(
     from sara.casework import patrols as pt
 
     first, last = parse_date(start, "--start", as_json), parse_date(end, "--end", as_json)
-    op = as_user(as_json, db, acting, lambda e, a: pt.create_operation(e, a, name, start=first, end=last, problem=problem, area=area, description=description))
+    op = _run(as_json, db, acting, lambda e, a: pt.create_operation(e, a, name, start=first, end=last, problem=problem, area=area, description=description))
     _print_operation(op, as_json)
 
 
@@ -116,7 +141,7 @@ def operation_site(
     from sara.casework import patrols as pt
 
     day = parse_date(on, "--on", as_json)
-    s = as_user(as_json, db, acting, lambda e, a: pt.add_site(e, a, operation, name, area=area, lon=lon, lat=lat, radius_m=radius, on=day, note=note))
+    s = _run(as_json, db, acting, lambda e, a: pt.add_site(e, a, operation, name, area=area, lon=lon, lat=lat, radius_m=radius, on=day, note=note))
     if as_json:
         print_json(s)
     else:
@@ -138,7 +163,7 @@ def operation_phase(
     from sara.casework import patrols as pt
 
     day = parse_date(on, "--on", as_json)
-    s = as_user(as_json, db, acting, lambda e, a: pt.move_phase(e, a, operation, site, phase, on=day, note=note))
+    s = _run(as_json, db, acting, lambda e, a: pt.move_phase(e, a, operation, site, phase, on=day, note=note))
     if as_json:
         print_json(s)
     else:
@@ -150,7 +175,7 @@ def operation_list(acting: As = None, db: Db = None, as_json: Json = False) -> N
     """The operations you may read, with their sites and phases."""
     from sara.casework import patrols as pt
 
-    ops = as_user(as_json, db, acting, lambda e, a: pt.list_operations(e, a))
+    ops = _run(as_json, db, acting, lambda e, a: pt.list_operations(e, a))
     if as_json:
         print_json({"operations": ops})
         return
@@ -168,7 +193,7 @@ def operation_show(
     """An operation with its sites: where, phase and its history, patrols, hours present, arrests."""
     from sara.casework import patrols as pt
 
-    _print_operation(as_user(as_json, db, acting, lambda e, a: pt.show_operation(e, a, name)), as_json)
+    _print_operation(_run(as_json, db, acting, lambda e, a: pt.show_operation(e, a, name)), as_json)
 
 
 # ---------------------------------------------------------------- patrols
@@ -196,7 +221,7 @@ def patrol_log(
 
     s, e = _when(start, "--start", as_json), _when(end, "--end", as_json)
     officers = [o for item in officer for o in item.split(",")]
-    p = as_user(as_json, db, acting, lambda eng, a: pt.log_patrol(eng, a, operation, site, start=s, end=e, officers=officers, activity=activity,
+    p = _run(as_json, db, acting, lambda eng, a: pt.log_patrol(eng, a, operation, site, start=s, end=e, officers=officers, activity=activity,
                                                                arrests=arrest or (), stop_searches=stop_searches, intelligence_submissions=intel,
                                                                engagements=engagements, notes=notes))  # fmt: skip
     if as_json:
@@ -220,7 +245,7 @@ def patrol_arrest_outcome(
     """Update an arrest's outcome as the case moves on (RUI / bail becomes charged, NFA, ...)."""
     from sara.casework import patrols as pt
 
-    r = as_user(as_json, db, acting, lambda e, a: pt.set_arrest_outcome(e, a, arrest_id, code))
+    r = _run(as_json, db, acting, lambda e, a: pt.set_arrest_outcome(e, a, arrest_id, code))
     if as_json:
         print_json(r)
     else:
@@ -244,12 +269,14 @@ def patrol_arrests(
     from sara.casework import patrols as pt
 
     first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
-    t = as_user(as_json, db, acting, lambda e, a: pt.arrests(e, a, operation=operation, by=by, first=first, last=last))
-    columns = ["outcome", *t["columns"], "Total", "%"]
     if csv is not None:
-        _write_csv(csv, columns, t["rows"])
-        if str(csv) == "-":
+        t = _run(as_json, db, acting, lambda e, a: pt.export_arrests(e, a, operation=operation, by=by, first=first, last=last))
+        if _write(csv, t):
             return
+        t["columns"] = t["columns"][1:-2]
+    else:
+        t = _run(as_json, db, acting, lambda e, a: pt.arrests(e, a, operation=operation, by=by, first=first, last=last))
+    columns = ["outcome", *t["columns"], "Total", "%"]
     if png is not None:
         import numpy as np
 
@@ -283,11 +310,13 @@ def patrol_dosage(
     from sara.casework import patrols as pt
 
     first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
-    r = as_user(as_json, db, acting, lambda e, a: pt.dosage_report(e, a, operation=operation, site=site, first=first, last=last))
     if csv is not None:
-        _write_csv(csv, ["operation", "site", "day", "visits", "minutes_present", "officer_minutes"], r["days"])
-        if str(csv) == "-":
+        r = _run(as_json, db, acting, lambda e, a: pt.export_dosage(e, a, operation=operation, site=site, first=first, last=last))
+        if _write(csv, r):
             return
+        r = {k: v for k, v in r.items() if k not in ("columns", "rows")}
+    else:
+        r = _run(as_json, db, acting, lambda e, a: pt.dosage_report(e, a, operation=operation, site=site, first=first, last=last))
     if png is not None:
         if not r["days"]:
             fail("no patrols in the period: there is nothing to draw", as_json)
@@ -337,9 +366,10 @@ def patrol_return(
     from sara.casework import patrols as pt
 
     first, last = parse_date(start, "--from", as_json), parse_date(end, "--to", as_json)
-    r = as_user(as_json, db, acting, lambda e, a: pt.export_return(e, a, csv, first=first, last=last, operation=operation, detail=detail))
-    if str(csv) == "-":
+    r = _run(as_json, db, acting, lambda e, a: pt.export_return(e, a, first=first, last=last, operation=operation, detail=detail))
+    if _write(csv, r):
         return
+    r = {k: v for k, v in r.items() if k not in ("rows", "owners")} | {"path": str(csv), "rows": len(r["rows"])}
     if as_json:
         print_json(r)
     else:
