@@ -255,7 +255,7 @@ def test_a_file_without_a_code_field_is_refused_and_the_others_still_load(engine
     assert refused[0]["path"] == unknown
     assert refused[0]["error"] == (
         "no area code field for kind ward: expected a field like WD16CD or code, but the file has fields id_no, label, LSOA11CD; "
-        "its field LSOA11CD suggests --kind lsoa. Pass --code-field NAME (and --name-field NAME) to choose them"
+        "its field LSOA11CD suggests kind lsoa. Say which field holds the code (code_field) and the name (name_field)"
     )
     assert refused[1] == {"path": missing, "error": "no such file or folder"}
     assert report.totals()["inserted"] == 1

@@ -54,6 +54,7 @@ from sqlalchemy import (
 )
 
 from sara import geo
+from sara.errors import Invalid
 from sara.intake.assign import KINDS, assign_kind
 from sara.intake.files import InputFile, expand
 from sara.intake.report import FileReport, LoadReport
@@ -65,6 +66,7 @@ SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 QUARANTINE_KIND = "areas"
 POPULATION_KIND = "population"
 MAX_CODE, MAX_NAME = 60, 200
+MAX_POPULATION_MB = 64
 READ_ERRORS = (DataSourceError, DataLayerError, FeatureError, FieldError, GeometryError, CRSError, OSError, zipfile.BadZipFile, ValueError, RuntimeError)
 
 # Field names of the ONS/OS boundary files (LSOA11CD, WD13CD, LAD21NM ...), case-insensitive.
@@ -78,7 +80,7 @@ EXAMPLE = {"lsoa": "LSOA11CD", "ward": "WD16CD", "district": "LAD11CD", "custom"
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise ValueError(f"unknown area kind {kind!r}: use one of {', '.join(KINDS)} (custom for drawn areas)")
+        raise Invalid(f"unknown area kind {kind!r}", field="kind", fix=f"use one of {', '.join(KINDS)} (custom for drawn areas)")
     return kind
 
 
@@ -102,13 +104,14 @@ def detect_fields(fields: list[str], kind: str, code_field: str | None = None, n
         code = next((c for c in (_match(fields, p) for p in [*patterns, "code"]) if c), None)
         if code is None:
             hint = "".join(
-                f"; its field {found} suggests --kind {other}"
+                f"; its field {found} suggests kind {other}"
                 for other, (pattern, _) in FIELDS.items()
                 if other != kind and (found := _match(fields, pattern))
             )
             raise RefusedFile(
                 f"no area code field for kind {kind}: expected a field like {' or '.join(dict.fromkeys([EXAMPLE[kind], 'code']))}, but the file has fields {listed}"
-                f"{hint}. Pass --code-field NAME (and --name-field NAME) to choose them"
+                f"{hint}. Say which field holds the code (code_field) and the name (name_field)",
+                field="code_field",
             )
     if name_field is not None:
         name = _match(fields, re.escape(name_field))
@@ -437,23 +440,33 @@ def _population_header(lines: list[list[str]]) -> tuple[int, int, int] | None:
 
 
 def read_population(path: str) -> Population:
-    """Reads a CSV of area code and population; ``ValueError`` (one line) if it cannot be
-    read or has no recognisable columns. A header may follow a few title lines."""
+    """Reads a CSV of area code and population; ``Invalid`` (one line, field
+    ``population``) if it cannot be read or has no recognisable columns. A header may
+    follow a few title lines. The file is small (one row per area), so it is read whole,
+    up to ``MAX_POPULATION_MB``."""
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_POPULATION_MB << 20:
+            raise Invalid(f"the population file {path} is larger than {MAX_POPULATION_MB} MiB: it should hold one row per area", field="population")
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ValueError(f"cannot read the population file {path}: {exc.strerror or exc}") from None
+        raise Invalid(f"cannot read the population file {path}: {exc.strerror or exc}", field="population") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", "replace")
-    lines = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        lines = list(reader)
+    except csv.Error as exc:
+        raise Invalid(f"the population file {path} cannot be read as CSV (line {reader.line_num}: {exc})", field="population") from None
     found = _population_header(lines)
     if found is None:
         first = lines[0] if lines else []
-        raise ValueError(
+        raise Invalid(
             f"the population file {path} has no area code and population columns (looked for names like code, LSOA11CD, "
-            f"LSOA 2021 Code and population, All Ages, Total); its first line is: {', '.join(first[:12]) or 'empty'}"
+            f"LSOA 2021 Code and population, All Ages, Total); its first line is: {', '.join(first[:12]) or 'empty'}",
+            field="population",
         )
     h, code_i, pop_i = found
     pop = Population(path, hashlib.sha256(data).hexdigest(), lines[h][code_i], lines[h][pop_i])

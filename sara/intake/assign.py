@@ -31,6 +31,7 @@ import shapely
 from sqlalchemy import Connection, Engine, delete, false, select, true, update
 
 from sara import geo
+from sara.errors import Invalid
 from sara.store import bulk
 from sara.store.schema import Area, Event, EventArea
 
@@ -281,7 +282,7 @@ def assign_kind(engine: Engine, kind: str, tick: Tick | None = None) -> dict:
     """Recomputes the links of every event to the areas of ``kind`` (old links of that kind
     are deleted first) and returns what was placed and what was not, and why."""
     if kind not in KINDS:
-        raise ValueError(f"unknown area kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise Invalid(f"unknown area kind {kind!r}", field="kind", fix=f"use one of {', '.join(KINDS)}")
     started = time.perf_counter()
     events = 0
     with engine.begin() as conn, _sqlite_cache(conn):

@@ -8,12 +8,22 @@ field and what was expected; the row's raw text carries the offending value.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
+from sqlalchemy import Table
 
 from sara import geo
 from sara.intake.rows import LINE, Rejected, as_csv_line
 
 Rule = tuple[pl.Expr, str]
+EARLIEST = dt.date(1900, 1, 1)
+PLAUSIBLE = "before 1900 or more than a year ahead"
+
+
+def latest() -> dt.date:
+    """The last date a record may carry: a year after today (later is a typing error)."""
+    return dt.date.today() + dt.timedelta(days=366)
 
 
 def text(column: str) -> pl.Expr:
@@ -22,11 +32,32 @@ def text(column: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value).alias(column)
 
 
-def month(column: str) -> tuple[pl.Expr, Rule]:
-    """YYYY-MM text as the Date of the first of the month, and the rule for bad months."""
+def month(column: str, into: str = "month") -> tuple[pl.Expr, list[Rule]]:
+    """YYYY-MM text as the Date of the first of the month (to be parsed into ``into``), and
+    the rules for bad months: unparseable, or implausible (``0000-01`` is YYYY-MM too)."""
     ok = pl.col(column).str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")
     parsed = pl.when(ok).then(pl.col(column) + "-01").str.to_date("%Y-%m-%d", strict=False)
-    return parsed, (~ok.fill_null(False), f"unparseable {column} (expected YYYY-MM)")
+    return parsed, [(~ok.fill_null(False), f"unparseable {column} (expected YYYY-MM)"), implausible(into, column)]
+
+
+def implausible(parsed: str, named: str) -> Rule:
+    """The rule for a parsed date or date-time column ``parsed`` that lies before 1900 or
+    more than a year ahead (a null is left to the rules for missing values); ``named`` is
+    the source field, for the reason."""
+    day = pl.col(parsed).cast(pl.Date)
+    return (day.is_not_null() & ~day.is_between(EARLIEST, latest()), f"implausible {named} ({PLAUSIBLE})")
+
+
+def too_long(table: Table, sources: dict[str, str]) -> list[Rule]:
+    """Rules for text going to a column of ``table`` with a length limit: ``sources`` maps
+    each table column to the field that fills it. PostgreSQL refuses longer text; SQLite
+    would keep it: both quarantine the row."""
+    rules = []
+    for column, source in sources.items():
+        limit = getattr(table.c[column].type, "length", None)
+        if limit:
+            rules.append((pl.col(source).str.len_chars() > limit, f"{source} is longer than {limit} characters"))
+    return rules
 
 
 def required(column: str) -> Rule:

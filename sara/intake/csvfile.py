@@ -1,153 +1,328 @@
-"""Reading a CSV file whole, at Arrow speed, without losing or mis-numbering a row.
+"""Reading a CSV file a block at a time, at Arrow speed, without losing or mis-numbering a row.
 
-pyarrow parses; its invalid-row hook hands us every row with the wrong number of fields,
-which we keep as ``Rejected`` with its line number and text. Undecodable bytes are found
-line by line only when the fast whole-file check fails, so clean files pay nothing.
+Blocks of whole lines come from ``sara.intake.lines``, so memory stays bounded whatever the
+size of the file. A block with no quotes, NUL bytes or stray carriage returns (nearly
+every block of police.uk data) is parsed by pyarrow, whose invalid-row hook hands
+us every row with the wrong number of fields. Any other block goes through the csv module
+record by record, which knows where a record starts when quoted values span lines; a
+record that the end of a block cuts is carried into the next block.
+
+Every row that cannot be read becomes a ``Rejected`` with its first physical line, its
+text and the reason: the wrong number of fields, a last line cut short, a value over the
+csv module's limit (``MAX_FIELD``), a carriage return inside an unquoted value, a NUL byte,
+a quoted value that is never closed. A value over the limit may be quoted over many
+lines: the row is followed to its true end (``record_end``), so the rows after it are read
+as they stand. A row still open after ``MAX_RECORD`` bytes is not parsed further: its start
+is kept and the rest skipped to where the quote closes.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sara.intake.rows import LINE, RawTable, RefusedFile, Rejected
+from sara.intake.lines import BLOCK, Block, blocks
+from sara.intake.rows import LINE, RAW_LIMIT, RawTable, RefusedFile, Rejected
 
-UNDECODABLE = "undecodable bytes: the line is not valid {encoding} (save the file as UTF-8, or set the encoding in the mapping)"
+MAX_FIELD = 131_072  # characters: the csv module's own limit on a value
+MAX_RECORD = BLOCK  # bytes of one row, however many lines it spans
+TOO_LONG_VALUE = f"a value longer than {MAX_FIELD:,} characters (the csv limit)"
+TOO_LONG_ROW = f"a row longer than {MAX_RECORD >> 20} MiB: a quote is never closed (only its start is kept here)"
+NUL = "a NUL byte in a value (stored here as \\x00)"
+STRAY_CR = "a carriage return (CR) inside an unquoted value: the line is broken in two (save the file with one kind of line ending)"
+UNCLOSED = "truncated last line: it ends inside a quoted value"
+_LIMIT_ERROR = "field larger than field limit"
 
-
-def _decode_lines(data: bytes, encoding: str) -> tuple[bytes, list[Rejected]]:
-    """UTF-8 bytes of ``data`` with undecodable lines blanked, and a ``Rejected`` for each."""
-    if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-        if data.isascii():
-            return data, []
-        try:
-            data.decode("utf-8")
-            return data, []
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode(encoding).encode("utf-8"), []
-        except UnicodeDecodeError:
-            pass
-    rejected: list[Rejected] = []
-    out = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            out.append(line.decode(encoding).encode("utf-8"))
-        except UnicodeDecodeError:
-            rejected.append(Rejected(number, line.decode(encoding, "backslashreplace").rstrip("\r"), UNDECODABLE.format(encoding=encoding)))
-            out.append(b"")
-    return b"\n".join(out), rejected
+# A quoted value runs to a quote not doubled; a quote opens a value only at its start.
+_CLOSE = {bytes: re.compile(rb'[^"]*(?:""[^"]*)*"(?!")'), str: re.compile(r'[^"]*(?:""[^"]*)*"(?!")')}
+_NEXT = {bytes: re.compile(rb'(?:\A|(?<=[,\n]))"|\n'), str: re.compile(r'(?:\A|(?<=[,\n]))"|\n')}
 
 
-def _split_truncated_tail(data: bytes, n_fields: int) -> tuple[bytes, bytes | None]:
-    """Cut a last line that stops mid-row (no newline, too few fields or an open quote)."""
-    if data.endswith(b"\n"):
-        return data, None
-    start = data.rfind(b"\n") + 1
-    if start == 0:
-        return data, None
-    tail = data[start:]
-    text = tail.decode("utf-8")
-    fields = next(csv.reader([text]), [])
-    if text.count('"') % 2 == 1 or len(fields) < n_fields:
-        return data[:start], tail
-    return data, None
+def record_end(data, quoted: bool = False) -> tuple[int | None, bool]:
+    """Where the row read from the start of ``data`` ends (the index after its LF, or
+    None if it goes on past ``data``) and whether ``data`` ends inside a quoted value.
+    ``quoted``: ``data`` starts inside one. The csv module's rules: a quote opens a value
+    only as its first character; inside, a doubled quote is a quote."""
+    close, following = _CLOSE[type(data)], _NEXT[type(data)]
+    pos = 0
+    while True:
+        if quoted:
+            found = close.match(data, pos)
+            if found is None:
+                return None, True
+            pos, quoted = found.end(), False
+        found = following.search(data, pos)
+        if found is None:
+            return None, False
+        if data[found.start() : found.start() + 1] in (b"\n", "\n"):
+            return found.end(), False
+        pos, quoted = found.end(), True
 
 
-def read_header(data: bytes) -> list[str]:
-    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
-    return [h.strip() for h in next(csv.reader([first]), [])]
+def read_header(line: bytes) -> list[str]:
+    """The column names of a header line (``RefusedFile`` if it is not CSV)."""
+    text = line.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", "replace")
+    try:
+        return [h.strip() for h in next(csv.reader([text]), [])]
+    except csv.Error as exc:
+        raise RefusedFile(f"the header cannot be read as CSV ({exc})") from None
+
+
+class CsvReader:
+    """One CSV file read from a binary stream: ``header`` at once, then ``tables`` block
+    by block, each a ``RawTable`` (the last has ``last`` set)."""
+
+    def __init__(self, stream, *, encoding: str = "utf-8", block: int = BLOCK) -> None:
+        self._blocks = blocks(stream, encoding, block)
+        self._first = next(self._blocks)
+        data = self._first.data
+        self.empty = self._first.last and not data.strip()
+        end = data.find(b"\n")
+        self._body = end + 1 if end >= 0 else len(data)
+        self.header = [] if self.empty else read_header(data[: self._body])
+
+    def tables(self, check_header) -> Iterator[RawTable]:
+        """The rows block by block. ``check_header(columns)`` returns None when the
+        header is acceptable, else the reason the file is refused (``RefusedFile``)."""
+        if self.empty:
+            raise RefusedFile("the file is empty")
+        problem = check_header(self.header)
+        if problem:
+            raise RefusedFile(problem)
+        if len(set(self.header)) != len(self.header):
+            dupes = sorted({h for h in self.header if self.header.count(h) > 1})
+            raise RefusedFile("the header repeats columns " + ", ".join(repr(d) for d in dupes))
+        first = self._first
+        rest = Block(first.data[self._body :], 2, [r for r in first.rejected if r.line != 1], first.last)
+        parser = _Parser(self.header)
+        for block in chain([rest], self._blocks):
+            yield parser.feed(block)
 
 
 def read_csv(data: bytes, check_header, *, encoding: str = "utf-8") -> RawTable:
-    """All rows of a CSV as text, with physical line numbers; bad rows as ``Rejected``.
-
-    ``check_header(columns)`` returns None when the header is acceptable, else the reason
-    the file is refused, which is raised as ``RefusedFile``.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    if not data.strip():
-        raise RefusedFile("the file is empty")
-    data, rejected = _decode_lines(data, encoding)
-    header = read_header(data)
-    problem = check_header(header)
-    if problem:
-        raise RefusedFile(problem)
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise RefusedFile("the header repeats columns " + ", ".join(repr(d) for d in dupes))
-    data, tail = _split_truncated_tail(data, len(header))
-    if b'"' in data or b"\n\n" in data or b"\n\r\n" in data:
-        frame, bad = _parse_python(data.decode("utf-8"), header)
-    else:
-        frame, bad = _parse_fast(data, header)
-    last_line = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    for line, text, found in bad:
-        reason = f"wrong number of fields: expected {len(header)}, found {found}"
-        if line == last_line and not data.endswith(b"\n"):
-            reason = f"truncated last line: expected {len(header)} fields, found {found}"
-        rejected.append(Rejected(line, text, reason))
-    if tail is not None:
-        text = tail.decode("utf-8")
-        found = len(next(csv.reader([text]), []))
-        why = "it ends inside a quoted value" if text.count('"') % 2 else f"expected {len(header)} fields, found {found}"
-        rejected.append(Rejected(last_line + 1, text.rstrip("\r"), f"truncated last line: {why}"))
-    rejected.sort(key=lambda r: r.line)
-    return RawTable(frame, rejected)
+    """All rows of a CSV held in memory as one ``RawTable`` (small files, tests)."""
+    parts = list(CsvReader(io.BytesIO(data), encoding=encoding).tables(check_header))
+    return RawTable(pl.concat([p.frame for p in parts]), [r for p in parts for r in p.rejected])
 
 
-def _parse_fast(data: bytes, header: list[str]) -> tuple[pl.DataFrame, list[tuple[int, str, int]]]:
-    """pyarrow for files with no quotes and no blank lines, where a record is a line."""
-    bad: list[tuple[int, str, int]] = []
+@dataclass
+class _Skip:
+    """A row being skipped past its limit: where it started, its start, and whether the
+    data skipped so far ends inside a quoted value."""
+
+    line: int
+    head: str
+    reason: str
+    quoted: bool = True
+
+
+def _plain(data: bytes) -> bool:
+    """Whether every line of ``data`` is one record (or blank) that pyarrow reads as the csv
+    module would: no quotes, no NUL, no CR but before LF."""
+    if b'"' in data or b"\x00" in data:
+        return False
+    return b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")
+
+
+def _has_blank_lines(data: bytes) -> bool:
+    return b"\n\n" in data or data.startswith((b"\n", b"\r\n")) or b"\n\r\n" in data
+
+
+def _row_lines(data: bytes) -> np.ndarray:
+    """The 0-based line of each row pyarrow reads from ``data``: its non-blank lines."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate([[0], ends + 1])[: len(ends) + (0 if data.endswith(b"\n") else 1)]
+    stops = np.concatenate([ends, [len(data)]])[: len(starts)]
+    length = stops - starts
+    raw = np.frombuffer(data, dtype=np.uint8)
+    blank = (length == 0) | ((length == 1) & (raw[np.minimum(starts, len(raw) - 1)] == 13))
+    return np.flatnonzero(~blank)
+
+
+def _empty(header: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({h: pl.Series(h, [], dtype=pl.String) for h in header} | {LINE: pl.Series(LINE, [], dtype=pl.Int64)})
+
+
+class _Parser:
+    """Turns a file's blocks, in order, into ``RawTable``s, carrying what crosses a block."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.header, self.width = header, len(header)
+        self.carry, self.carry_line = b"", 0
+        self.skip: _Skip | None = None
+
+    def feed(self, block: Block) -> RawTable:
+        data, first, rejected = block.data, block.first_line, list(block.rejected)
+        if self.skip is not None:
+            data, first = self._skipping(data, first, block.last, rejected)
+        if self.carry:
+            data, first, self.carry = self.carry + data, self.carry_line, b""
+        frame, bad = None, []
+        if not data:
+            frame = _empty(self.header)
+        elif _plain(data):
+            try:
+                frame, bad = _parse_fast(data, first, self.header, block.last)
+            except pa.ArrowException:
+                frame = None  # the csv module says better what is wrong
+        if frame is None:
+            frame, bad = self._parse_python(data, first, block.last)
+        rejected += bad
+        rejected.sort(key=lambda r: r.line)
+        return RawTable(frame, rejected, last=block.last)
+
+    def _skipping(self, data: bytes, first: int, last: bool, rejected: list[Rejected]) -> tuple[bytes, int]:
+        """Skips the rest of an over-long row; the rest of ``data`` after it."""
+        end, self.skip.quoted = record_end(data, self.skip.quoted)
+        if end is None and not last:
+            return b"", first + data.count(b"\n")
+        skipped = self.skip
+        rejected.append(Rejected(skipped.line, skipped.head, skipped.reason))
+        self.skip = None
+        if end is None:
+            return b"", first
+        return data[end:], first + data.count(b"\n", 0, end)
+
+    def _parse_python(self, data: bytes, first: int, last: bool) -> tuple[pl.DataFrame, list[Rejected]]:
+        """The csv module, record by record: slower, but it knows where each record starts
+        when values span lines."""
+        text = data.decode("utf-8")
+        lines = text.split("\n")
+        n_lines = len(lines) - 1 if text.endswith("\n") else len(lines)
+        has_nul = "\x00" in text
+        source = io.StringIO(text, newline="\n")  # lines end at LF alone, nothing translated
+        reader = csv.reader(source)
+        rows, numbers, bad = [], [], []
+        start = skipped = 0
+        final = None  # (start, kind) of the last record: "row" or "bad"
+
+        def raw(a: int, b: int) -> str:
+            return "\n".join(part.rstrip("\r") for part in lines[a:b])
+
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                end = reader.line_num + skipped
+                if _LIMIT_ERROR not in str(exc):
+                    bad.append(Rejected(first + start, raw(start, end), STRAY_CR if "new-line" in str(exc) else f"cannot be read as CSV ({exc})"))
+                    start, final = end, None
+                    continue
+                # The value may be quoted over more lines: follow it to the end of its row.
+                stop, quoted = record_end("\n".join(lines[start:end]) + "\n")
+                while stop is None and quoted and end < n_lines:
+                    stop, quoted = record_end(source.readline(), quoted=True)
+                    skipped, end = skipped + 1, end + 1
+                if stop is None and quoted and not last:
+                    self.skip = _Skip(first + start, raw(start, end)[:RAW_LIMIT], TOO_LONG_VALUE)
+                else:
+                    bad.append(Rejected(first + start, raw(start, end), TOO_LONG_VALUE))
+                start, final = end, None
+                continue
+            end = reader.line_num + skipped
+            if not row:
+                start = end  # a blank line is not a row
+                continue
+            final = (start, len(bad), len(rows))
+            if len(row) != self.width:
+                reason = f"wrong number of fields: expected {self.width}, found {len(row)}"
+                if last and end == n_lines and not text.endswith("\n"):
+                    reason = f"truncated last line: expected {self.width} fields, found {len(row)}"
+                bad.append(Rejected(first + start, raw(start, end), reason))
+            elif has_nul and any("\x00" in v for v in row):
+                bad.append(Rejected(first + start, raw(start, end), NUL))
+            elif (end - start > 1 or len(lines[start]) > MAX_FIELD) and max(map(len, row)) > MAX_FIELD:
+                bad.append(Rejected(first + start, raw(start, end), TOO_LONG_VALUE))
+            else:
+                rows.append(row)
+                numbers.append(first + start)
+            start = end
+        if final is not None and start == n_lines:
+            self._cut_open_record(lines, final, first, last, rows, numbers, bad)
+        columns = list(zip(*rows)) if rows else [[] for _ in self.header]
+        frame = pl.DataFrame({h: pl.Series(h, list(col), dtype=pl.String) for h, col in zip(self.header, columns)})
+        return frame.with_columns(pl.Series(LINE, numbers, dtype=pl.Int64)), bad
+
+    def _cut_open_record(self, lines: list[str], final: tuple[int, int, int], first: int, last: bool, rows: list, numbers: list, bad: list) -> None:
+        """The last record of a block, if a quote is still open at its end, is the start of
+        a record the next block completes: carried there (or refused at the end of the file)."""
+        start, n_bad, n_rows = final
+        text = "\n".join(lines[start:])
+        _, quoted = record_end(text if text.endswith("\n") or last else text + "\n")
+        if not quoted:
+            return
+        del rows[n_rows:], numbers[n_rows:], bad[n_bad:]
+        raw = "\n".join(part.rstrip("\r") for part in lines[start:]).rstrip("\n")
+        if last:
+            bad.append(Rejected(first + start, raw, UNCLOSED))
+        elif len(text) > MAX_RECORD:
+            self.skip = _Skip(first + start, raw[:RAW_LIMIT], TOO_LONG_ROW)
+        else:
+            self.carry, self.carry_line = text.encode("utf-8"), first + start
+
+
+def _parse_fast(data: bytes, first: int, header: list[str], last: bool) -> tuple[pl.DataFrame, list[Rejected]]:
+    """pyarrow for blocks where a record is a line; ``ArrowInvalid`` if it cannot."""
+    width = len(header)
+    bad: list[Rejected] = []
+    open_end = last and not data.endswith(b"\n")
+    n_lines = data.count(b"\n") + (1 if open_end else 0)
+    if open_end:
+        start = data.rfind(b"\n") + 1
+        found = data.count(b",", start) + 1
+        if found < width:
+            text = data[start:].decode("utf-8").rstrip("\r")
+            bad.append(Rejected(first + n_lines - 1, text, f"truncated last line: expected {width} fields, found {found}"))
+            data, n_lines, open_end = data[:start], n_lines - 1, False
+    if not data:
+        return _empty(header), bad
+    invalid: list[tuple[int, str, int]] = []
 
     def on_invalid(row) -> str:
-        bad.append((row.number, row.text, row.actual_columns))
+        invalid.append((row.number, row.text, row.actual_columns))
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=header, skip_rows=1, block_size=1 << 26),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False),
-        )
-    except pa.ArrowInvalid as exc:
-        raise RefusedFile(f"cannot be read as CSV: {exc}") from None
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(use_threads=False, column_names=header, block_size=max(1 << 26, len(data) + 1)),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header}, strings_can_be_null=False),
+    )
     frame = pl.DataFrame(pl.from_arrow(table))
-    # pyarrow numbers invalid rows by physical line here; good rows fill the gaps from line 2.
-    bad_lines = np.array([b[0] for b in bad], dtype=np.int64)
+    # pyarrow numbers rows, skipping blank lines; good rows fill the rows between invalid ones.
+    lines = _row_lines(data) if _has_blank_lines(data) else None
+    bad_rows = np.array([n - 1 for n, _, _ in invalid], dtype=np.int64)
+    bad_lines = bad_rows if lines is None else lines[bad_rows]
+    for (_, text, found), at in zip(invalid, bad_lines.tolist()):
+        reason = f"wrong number of fields: expected {width}, found {found}"
+        if open_end and at == n_lines - 1:
+            reason = f"truncated last line: expected {width} fields, found {found}"
+        bad.append(Rejected(first + at, text, reason))
     good = np.arange(frame.height, dtype=np.int64)
-    line = good + 2 + np.searchsorted(bad_lines - 2 - np.arange(len(bad_lines)), good, side="right")
-    return frame.with_columns(pl.Series(LINE, line, dtype=pl.Int64)), bad
+    rows = good + np.searchsorted(bad_rows - np.arange(len(bad_rows)), good, side="right")
+    frame = frame.with_columns(pl.Series(LINE, first + (rows if lines is None else lines[rows]), dtype=pl.Int64))
+    if len(data) > MAX_FIELD:
+        frame, long = _without_long_values(frame, header)
+        bad += long
+    return frame, bad
 
 
-def _parse_python(text: str, header: list[str]) -> tuple[pl.DataFrame, list[tuple[int, str, int]]]:
-    """The csv module for files with quoted values or blank lines: slower, but it knows
-    where each record starts when values span lines."""
-    lines = text.split("\n")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader)
-    rows, numbers, bad = [], [], []
-    start = reader.line_num + 1
-    for row in reader:
-        if not row:
-            pass  # a blank line is not a row
-        elif len(row) == len(header):
-            rows.append(row)
-            numbers.append(start)
-        else:
-            raw = "\n".join(part.rstrip("\r") for part in lines[start - 1 : reader.line_num])
-            bad.append((start, raw, len(row)))
-        start = reader.line_num + 1
-    columns = list(zip(*rows)) if rows else [[] for _ in header]
-    frame = pl.DataFrame({h: pl.Series(h, list(col), dtype=pl.String) for h, col in zip(header, columns)})
-    return frame.with_columns(pl.Series(LINE, numbers, dtype=pl.Int64)), bad
+def _without_long_values(frame: pl.DataFrame, header: list[str]) -> tuple[pl.DataFrame, list[Rejected]]:
+    """Rows with a value over ``MAX_FIELD`` moved out, as the csv module would refuse them."""
+    longest = frame.select(pl.max_horizontal(pl.col(h).str.len_bytes().max() for h in header)).item()
+    if longest is None or longest <= MAX_FIELD:
+        return frame, []
+    too_long = pl.any_horizontal(pl.col(h).str.len_chars() > MAX_FIELD for h in header)
+    rejected = [Rejected(row[-1], ",".join(row[:-1]), TOO_LONG_VALUE) for row in frame.filter(too_long).select(*header, LINE).iter_rows()]
+    return frame.filter(~too_long), rejected

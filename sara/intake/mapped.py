@@ -26,7 +26,11 @@ and span the window otherwise (a date alone spans its day, inclusive to the seco
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import polars as pl
@@ -34,15 +38,16 @@ from pyproj import CRS
 from sqlalchemy import Connection, Engine, select
 
 from sara import geo
+from sara.errors import Invalid
 from sara.intake import checks
-from sara.intake.csvfile import read_csv
-from sara.intake.files import InputFile, expand, sha256
-from sara.intake.keys import KEY, row_keys
-from sara.intake.load import EVENT, Parsed, Target, Tick, pipeline, place_new_events, write
+from sara.intake.csvfile import CsvReader
+from sara.intake.files import InputFile, Stream, expand
+from sara.intake.keys import KEY, Seen, row_keys
+from sara.intake.load import EVENT, Chunk, Notes, Parsed, Target, Tick, load_files, place_new_events
 from sara.intake.mapping import ASB_CATEGORIES, FLAG_NAMES, Mapping, read_mapping
-from sara.intake.report import FileReport, LoadReport
+from sara.intake.report import LoadReport
 from sara.intake.rows import LINE, RawTable, RefusedFile, Rejected
-from sara.intake.xlsx import read_xlsx
+from sara.intake.xlsx import xlsx_tables
 from sara.store.schema import Event, Source
 
 KIND = "events"
@@ -87,7 +92,7 @@ REVISED_WITHOUT_ID = ("outcome", "context")
 
 def load_events(engine: Engine, paths: list[str], mapping_path: str, tick: Tick | None = None) -> LoadReport:
     """Loads force or partner exports (CSV or XLSX files, folders, zip archives) described
-    by the mapping at ``mapping_path``. A bad mapping raises ``ValueError`` saying what to
+    by the mapping at ``mapping_path``. A bad mapping raises ``Invalid`` saying what to
     fix, before any file is read; a file that does not fit the mapping is refused in the
     report while the others load."""
     mapping = read_mapping(mapping_path)
@@ -95,30 +100,25 @@ def load_events(engine: Engine, paths: list[str], mapping_path: str, tick: Tick 
     items, missing = expand(paths, SUFFIXES)
     report = LoadReport(missing=[{"path": p, "error": e} for p, e in missing])
     goal = target(mapping)
-    for parsed in pipeline(items, lambda item: parse_events(item, mapping)):
-        try:
-            report.files.append(write(engine, parsed, goal))
-        except RefusedFile as exc:
-            report.files.append(FileReport(parsed.item.path, parsed.kind, refused=str(exc)))
-        if tick:
-            tick(parsed.item.name, 1)
+    report.files = load_files(engine, items, lambda item, stream: read_events(item, stream, mapping), lambda head: goal, tick)
     report.areas = place_new_events(engine, tick)
     return report
 
 
 def check_source(engine: Engine, mapping: Mapping) -> None:
-    """``ValueError`` if the mapping's source name is taken by another kind of source, or
+    """``Invalid`` if the mapping's source name is taken by another kind of source, or
     holds events in another projected CRS."""
     with engine.connect() as conn:
         found = conn.execute(select(Source.kind, Source.crs).where(Source.name == mapping.source)).first()
     if found is None:
         return
     if found.kind != SOURCE_KIND:
-        raise ValueError(f"mapping {mapping.name}: source {mapping.source!r} is the name of a {found.kind} source: give the mapping another source name")
+        raise Invalid(f"mapping {mapping.name}: source {mapping.source!r} is the name of a {found.kind} source", field="source", fix="give the mapping another source name")
     if found.crs != mapping.projected_crs:
-        raise ValueError(
-            f"mapping {mapping.name}: source {mapping.source!r} already holds events with x/y in {found.crs}, not {mapping.projected_crs}: "
-            f"set projected_crs = {found.crs!r}, or give the mapping another source name"
+        raise Invalid(
+            f"mapping {mapping.name}: source {mapping.source!r} already holds events with x/y in {found.crs}, not {mapping.projected_crs}",
+            field="projected_crs",
+            fix=f"set projected_crs = {found.crs!r}, or give the mapping another source name",
         )
 
 
@@ -128,38 +128,48 @@ def target(mapping: Mapping) -> Target:
         revised = tuple(c for c in EVENT_COLUMNS if c not in (*KEY, "month", "source_ref"))
     else:
         revised = REVISED_WITHOUT_ID
-    return Target((mapping.source, SOURCE_KIND, mapping.projected_crs), EVENT, revised, notes=_notes(mapping))
+    return Target((mapping.source, SOURCE_KIND, mapping.projected_crs), EVENT, revised, notes=lambda: _Notes(mapping))
 
 
 def is_workbook(name: str, data: bytes) -> bool:
     return name.lower().endswith((".xlsx", ".xlsm", ".xls")) or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
+def tables(stream: Stream, name: str, mapping: Mapping) -> Iterator[RawTable]:
+    """The file's rows as text, block by block: XLSX (the mapping's sheet, or the first
+    that fits) or CSV (in the mapping's encoding). ``RefusedFile`` if its header lacks
+    mapped columns."""
+    if is_workbook(name, stream.peek(4)):
+        return xlsx_tables(stream, mapping.check_header, mapping.sheet)
+    return CsvReader(stream, encoding=mapping.encoding).tables(mapping.check_header)
+
+
 def read_table(data: bytes, name: str, mapping: Mapping) -> RawTable:
-    """The file's rows as text: XLSX (the mapping's sheet, or the first that fits) or CSV
-    (in the mapping's encoding). ``RefusedFile`` if its header lacks mapped columns."""
-    if is_workbook(name, data):
-        return read_xlsx(data, mapping.check_header, mapping.sheet)
-    return read_csv(data, mapping.check_header, encoding=mapping.encoding)
+    """All the rows of a file held in memory, as one ``RawTable`` (small files, tests)."""
+    parts = list(tables(Stream(io.BytesIO(data)), name, mapping))
+    return RawTable(pl.concat([p.frame for p in parts]), [r for p in parts for r in p.rejected])
 
 
-def parse_events(item: InputFile, mapping: Mapping) -> Parsed:
-    """Reads and checks one export; a file that does not fit the mapping is refused whole."""
+def read_events(item: InputFile, stream: Stream, mapping: Mapping) -> Iterator[Parsed | Chunk]:
+    """Reads and checks one export block by block; a file that does not fit the mapping is
+    refused whole."""
     try:
-        data = item.read()
-    except OSError as exc:
-        return Parsed(item, KIND, refused=f"cannot read the file: {exc.strerror or exc}")
-    try:
-        raw = read_table(data, item.name, mapping)
-        rows, rejected = events_from(raw, mapping)
+        blocks = tables(stream, item.name, mapping)
+        first = next(blocks)  # the header is checked here
     except RefusedFile as exc:
-        return Parsed(item, KIND, refused=str(exc))
-    return Parsed(item, KIND, sha256(data), rows, rejected, raw.rows_read)
+        yield Parsed(item, KIND, refused=str(exc))
+        return
+    yield Parsed(item, KIND)
+    seen = Seen()
+    for raw in chain([first], blocks):
+        rows, rejected = events_from(raw, mapping, seen)
+        yield Chunk(rows, rejected, raw.rows_read)
 
 
-def events_from(raw: RawTable, mapping: Mapping) -> tuple[pl.DataFrame, list[Rejected]]:
+def events_from(raw: RawTable, mapping: Mapping, seen: Seen | None = None) -> tuple[pl.DataFrame, list[Rejected]]:
     """Rows of a mapped export as event rows (``event`` table columns), and the rows refused
-    (with those the reader refused). Pure: no database."""
+    (with those the reader refused). Pure: no database. ``seen``: the earlier blocks of
+    the same file, for its row keys."""
     header = [c for c in raw.frame.columns if c != LINE]
     frame = _with_coordinates(raw.frame, mapping)
     parsed, rules = _time(mapping)
@@ -185,12 +195,12 @@ def events_from(raw: RawTable, mapping: Mapping) -> tuple[pl.DataFrame, list[Rej
         **text,
         **{name: flags.get(name, pl.lit(False)) for name in FLAG_NAMES},
     )
-    events = with_keys(events, has_source_id=bool(mapping.source_id)).select(EVENT_COLUMNS)
+    events = with_keys(events, has_source_id=bool(mapping.source_id), seen=seen, last=raw.last).select(EVENT_COLUMNS)
     rejected = sorted(raw.rejected + rejected, key=lambda r: (r.line is None, r.line or 0))
     return events, rejected
 
 
-def with_keys(events: pl.DataFrame, *, has_source_id: bool) -> pl.DataFrame:
+def with_keys(events: pl.DataFrame, *, has_source_id: bool, seen: Seen | None = None, last: bool = True) -> pl.DataFrame:
     """``events`` with ``key_hi``/``key_lo``.
 
     With a source id: the id and the month. Keyed within the month (the store matches keys
@@ -207,7 +217,7 @@ def with_keys(events: pl.DataFrame, *, has_source_id: bool) -> pl.DataFrame:
         skip = {*KEY, "outcome", "context", "lon", "lat", "x", "y"}
         identity = [c for c in EVENT_COLUMNS if c not in skip] + ["_a", "_b"]
     temp = [f"_k{i}" for i in range(len(identity))]
-    keyed = row_keys(events.with_columns(pl.col(c).cast(pl.String).alias(t) for c, t in zip(identity, temp)), temp)
+    keyed = row_keys(events.with_columns(pl.col(c).cast(pl.String).alias(t) for c, t in zip(identity, temp)), temp, seen, last=last)
     return keyed.drop(temp)
 
 
@@ -374,6 +384,7 @@ def _time(mapping: Mapping) -> tuple[dict[str, pl.Expr], list[checks.Rule]]:
         rules = [
             (value.is_null(), f"missing date ({_name(t.occurred)} is empty)"),
             (pl.col(FROM).is_null(), f"unparseable {_name(t.occurred)} ({_expected(t.formats)})"),
+            checks.implausible(FROM, _name(t.occurred)),
         ]
         return {FROM: start, TO: end, MONTH: _month(start)}, rules
     first, last = _joined(t.occurred_from), _joined(t.occurred_to)
@@ -385,6 +396,8 @@ def _time(mapping: Mapping) -> tuple[dict[str, pl.Expr], list[checks.Rule]]:
         (first.is_null(), f"missing date ({a} is empty)"),
         (pl.col(FROM).is_null(), f"unparseable {a} ({_expected(t.formats)})"),
         (last.is_not_null() & pl.col(TO).is_null(), f"unparseable {b} ({_expected(t.formats)})"),
+        checks.implausible(FROM, a),
+        checks.implausible(TO, b),
         (pl.col(FROM) > pl.col(TO), f"{a} is after {b} (the window ends before it starts)"),
     ]
     return {FROM: start, TO: end, MONTH: _month(start)}, rules
@@ -409,6 +422,7 @@ def _time_from_parts(parts: tuple[tuple[str, str], ...]) -> tuple[dict[str, pl.E
     rules = [
         (pl.any_horizontal(pl.col(c).is_null() for c in given.values()), f"missing date ({columns}: a part is empty)"),
         (pl.col(FROM).is_null(), f"unparseable date ({columns} do not make a valid date and time)"),
+        checks.implausible(FROM, f"date ({columns})"),
     ]
     return {FROM: start, TO: end, MONTH: _month(start)}, rules
 
@@ -447,41 +461,39 @@ def _text_sources(mapping: Mapping) -> dict[str, str | None]:
 
 
 def _length_rules(mapping: Mapping) -> list[checks.Rule]:
-    rules = []
-    for column, source in _text_sources(mapping).items():
-        limit = getattr(Event.__table__.c[column].type, "length", None)
-        if source and limit:
-            rules.append((pl.col(source).str.len_chars() > limit, f"{source} is longer than {limit} characters"))
-    return rules
+    return checks.too_long(Event.__table__, {column: source for column, source in _text_sources(mapping).items() if source})
 
 
 # --- after writing ---------------------------------------------------------------------
 
 
-def _notes(mapping: Mapping):
+class _Notes(Notes):
     """What a load should say beside its counts: events without a place or with a window
     rather than an exact time (kept, but left out of spatial or time-of-day work), and,
     for sources with ids, events that a revision moved to another month."""
 
-    def notes(conn: Connection, rows: pl.DataFrame) -> dict:
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.counts = Counter(without_location=0, exact_time=0, time_window=0)
+        self.moved: set[tuple[str, dt.date]] = set()
+
+    def add(self, conn: Connection, rows: pl.DataFrame) -> None:
         exact = int((rows["occurred_from"] == rows["occurred_to"]).sum()) if rows.height else 0
-        found = {
-            "source": mapping.source,
-            "mapping": mapping.name,
-            "without_location": rows["lon"].null_count(),
-            "exact_time": exact,
-            "time_window": rows.height - exact,
-        }
-        if mapping.source_id and rows.height:
-            found["also_under_another_month"] = _moved(conn, mapping.source, rows)
+        self.counts.update(without_location=rows["lon"].null_count(), exact_time=exact, time_window=rows.height - exact)
+        if self.mapping.source_id and rows.height:
+            self.moved |= _moved(conn, self.mapping.source, rows)
+
+    def result(self, conn: Connection) -> dict:
+        found = {"source": self.mapping.source, "mapping": self.mapping.name, **self.counts}
+        if self.mapping.source_id:
+            found["also_under_another_month"] = len(self.moved)
         return found
 
-    return notes
 
-
-def _moved(conn: Connection, source: str, rows: pl.DataFrame) -> int:
-    """Events of this file whose source id is also held under another month: an export
-    that revised a record's date into another month (the earlier copy stays)."""
+def _moved(conn: Connection, source: str, rows: pl.DataFrame) -> set[tuple[str, dt.date]]:
+    """(source id, month) of the events of these rows whose source id is also held under
+    another month: an export that revised a record's date into another month (the earlier
+    copy stays)."""
     sid = conn.execute(select(Source.id).where(Source.name == source)).scalar_one()
     refs = rows["source_ref"].unique().to_list()
     held = []
@@ -489,7 +501,7 @@ def _moved(conn: Connection, source: str, rows: pl.DataFrame) -> int:
         part = refs[start : start + 5000]
         held += conn.execute(select(Event.source_ref, Event.month).where(Event.source_id == sid, Event.source_ref.in_(part)).distinct()).all()
     if not held:
-        return 0
+        return set()
     old = pl.DataFrame(held, schema={"source_ref": pl.String, "_month": pl.Date}, orient="row")
     joined = rows.select("source_ref", "month").join(old, on="source_ref")
-    return joined.filter(pl.col("month") != pl.col("_month")).select("source_ref", "month").unique().height
+    return set(joined.filter(pl.col("month") != pl.col("_month")).select("source_ref", "month").unique().iter_rows())

@@ -24,7 +24,9 @@ force export and the Vancouver open data as worked examples)::
     crs = "EPSG:32610"
 
 ``read_mapping`` parses and checks it into a frozen ``Mapping``; every problem found is
-raised together in one ``ValueError`` whose message says what is wrong and how to fix it.
+raised together in one ``Invalid`` (field ``mapping``) whose message says what is wrong
+and how to fix it. A mapping may not name its source ``police.uk``: that source belongs
+to the police.uk reader, whose rows are keyed in their own way.
 
 Times are stored as the source's local wall-clock time, without a time zone: 18:05 in a
 Vancouver file is 18:05 Pacific time, 18:05 in a UK file is 18:05 UK time (GMT or BST as
@@ -38,10 +40,12 @@ import codecs
 import datetime as dt
 import difflib
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from sara import geo
+from sara.errors import Invalid
 
 ASB_CATEGORIES = ("Personal", "Nuisance", "Environmental")
 FLAG_NAMES = ("covid", "domestic", "alcohol", "youth", "drugs", "hate")
@@ -55,6 +59,7 @@ COORDINATE_KEYS = ("lon", "lat", "x", "y", "crs")
 ASB_KEYS = ("column", "values")
 FLAG_KEYS = ("column", "values")
 SECTIONS = {"columns": COLUMN_KEYS, "time": TIME_KEYS, "coordinates": COORDINATE_KEYS, "asb": ASB_KEYS}
+RESERVED_SOURCES = ("police.uk",)  # the police.uk reader's own source (sara.intake.policeuk.SOURCE)
 
 
 @dataclass(frozen=True)
@@ -155,20 +160,25 @@ def missing_columns(found: list[str], expected: list[str], named_by: str) -> str
     return message + f" (its columns are {shown}; fix the column names in the mapping or the file)"
 
 
+def _control(text: str) -> bool:
+    """Whether ``text`` holds a control character (a NUL, a newline): never in a name."""
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
 class _Problems(list):
     def add(self, message: str) -> None:
         self.append(message)
 
 
 def read_mapping(path: str | Path) -> Mapping:
-    """The mapping in the TOML file ``path``, checked; ``ValueError`` says what to fix."""
+    """The mapping in the TOML file ``path``, checked; ``Invalid`` says what to fix."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ValueError(f"mapping {path}: no such file") from None
+        raise Invalid(f"mapping {path}: no such file", field="mapping") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"mapping {path}: cannot read it ({exc})") from None
+        raise Invalid(f"mapping {path}: cannot read it ({exc})", field="mapping") from None
     return parse_mapping(text, path.name)
 
 
@@ -177,13 +187,13 @@ def parse_mapping(text: str, name: str = "mapping") -> Mapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"mapping {name} is not valid TOML: {exc}") from None
+        raise Invalid(f"mapping {name} is not valid TOML: {exc}", field="mapping") from None
     problems = _Problems()
     mapping = _build(data, name, problems)
     if problems:
         if len(problems) == 1:
-            raise ValueError(f"mapping {name}: {problems[0]}")
-        raise ValueError(f"mapping {name} has {len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems))
+            raise Invalid(f"mapping {name}: {problems[0]}", field="mapping")
+        raise Invalid(f"mapping {name} has {len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems), field="mapping")
     assert mapping is not None
     return mapping
 
@@ -208,7 +218,7 @@ def _column(table: dict, key: str, where: str, problems: _Problems) -> str | Non
     value = table.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or _control(value):
         problems.add(f'{where}.{key} must be a column name in quotes, e.g. {key} = "Column name"')
         return None
     return value.strip()
@@ -219,9 +229,9 @@ def _columns(table: dict, key: str, where: str, problems: _Problems) -> tuple[st
     value = table.get(key)
     if value is None:
         return ()
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value.strip() and not _control(value):
         return (value.strip(),)
-    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() and not _control(v) for v in value):
         return tuple(v.strip() for v in value)
     problems.add(f'{where}.{key} must be a column name or a list of them, e.g. {key} = "Column" or {key} = ["Date", "Time"]')
     return ()
@@ -257,8 +267,14 @@ def _build(data: dict, name: str, problems: _Problems) -> Mapping | None:
     source = data.get("source")
     if source is None:
         problems.add('missing key source: name the events\' source, e.g. source = "Northshire Police crime export"')
-    elif not isinstance(source, str) or not source.strip() or len(source.strip()) > 100:
-        problems.add("source must be a name in quotes, at most 100 characters")
+    elif not isinstance(source, str) or not source.strip() or len(source.strip()) > 100 or _control(source):
+        problems.add("source must be a name in quotes, at most 100 characters, with no control characters")
+        source = None
+    elif source.strip().lower() in RESERVED_SOURCES:
+        problems.add(
+            f"source = {source!r} is the police.uk reader's own source: data.police.uk files load with the police.uk reader; "
+            'give this export a name of its own, e.g. source = "Northshire Police crime export"'
+        )
         source = None
     category = _column(columns, "category", "columns", problems)
     if "category" not in columns:
@@ -424,7 +440,7 @@ def _flags(flags: dict, problems: _Problems) -> tuple[Flag, ...]:
         if name not in flags:
             continue
         value = flags[name]
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and not _control(value):
             found.append(Flag(name, value.strip()))
             continue
         if isinstance(value, dict):

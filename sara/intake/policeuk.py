@@ -15,8 +15,9 @@ import polars as pl
 
 from sara import geo
 from sara.intake import checks
-from sara.intake.keys import KEY, row_keys
+from sara.intake.keys import KEY, Seen, row_keys
 from sara.intake.rows import RawTable, Rejected, describe_header
+from sara.store.schema import Event, Outcome, StopSearch
 
 SOURCE = "police.uk"
 
@@ -53,17 +54,38 @@ STREET_REVISED = ["Last outcome category", "Context"]
 STREET_IDENTITY = [c for c in STREET if c not in STREET_REVISED]
 
 
-def street_events(raw: RawTable) -> tuple[pl.DataFrame, list[Rejected]]:
-    """Street rows as event rows (``event`` table columns), and the rows refused."""
+STREET_LENGTHS = checks.too_long(
+    Event.__table__,
+    {"source_ref": "Crime ID", "category": "Crime type", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name",
+     "outcome": "Last outcome category", "reported_by": "Reported by", "falls_within": "Falls within"},
+)  # fmt: skip
+OUTCOME_LENGTHS = checks.too_long(
+    Outcome.__table__,
+    {"crime_id": "Crime ID", "outcome_type": "Outcome type", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name",
+     "reported_by": "Reported by", "falls_within": "Falls within"},
+)  # fmt: skip
+STOP_SEARCH_LENGTHS = checks.too_long(
+    StopSearch.__table__,
+    {"type": "Type", "operation": "Policing operation", "gender": "Gender", "age_range": "Age range",
+     "self_defined_ethnicity": "Self-defined ethnicity", "officer_defined_ethnicity": "Officer-defined ethnicity",
+     "legislation": "Legislation", "object_of_search": "Object of search", "outcome": "Outcome"},
+)  # fmt: skip
+FORCE_LENGTH = StopSearch.__table__.c.force.type.length
+
+
+def street_events(raw: RawTable, seen: Seen | None = None) -> tuple[pl.DataFrame, list[Rejected]]:
+    """Street rows as event rows (``event`` table columns), and the rows refused.
+    ``seen``: the earlier blocks of the same file, for its row keys."""
     month, bad_month = checks.month("Month")
     frame, rejected = checks.apply(
         raw.frame,
         STREET,
         STREET,
         {"month": month, "_lon": checks.number("Longitude"), "_lat": checks.number("Latitude")},
-        [bad_month, checks.required("Crime type"), *checks.lonlat_rules("Longitude", "Latitude", uk_only=True)],
+        [*bad_month, checks.required("Crime type"), *checks.lonlat_rules("Longitude", "Latitude", uk_only=True), *STREET_LENGTHS],
     )
-    frame = checks.with_projected(row_keys(frame, STREET_IDENTITY).rename({"_lon": "lon", "_lat": "lat"}), geo.BNG)
+    keyed = row_keys(frame, STREET_IDENTITY, seen, last=raw.last)
+    frame = checks.with_projected(keyed.rename({"_lon": "lon", "_lat": "lat"}), geo.BNG)
     events = frame.select(
         *KEY,
         "month",
@@ -84,7 +106,7 @@ def street_events(raw: RawTable) -> tuple[pl.DataFrame, list[Rejected]]:
     return events, raw.rejected + rejected
 
 
-def outcome_rows(raw: RawTable) -> tuple[pl.DataFrame, list[Rejected]]:
+def outcome_rows(raw: RawTable, seen: Seen | None = None) -> tuple[pl.DataFrame, list[Rejected]]:
     """Outcome rows (``outcome`` table); a row must name its crime."""
     month, bad_month = checks.month("Month")
     frame, rejected = checks.apply(
@@ -92,9 +114,10 @@ def outcome_rows(raw: RawTable) -> tuple[pl.DataFrame, list[Rejected]]:
         OUTCOMES,
         OUTCOMES,
         {"month": month, "_lon": checks.number("Longitude"), "_lat": checks.number("Latitude")},
-        [bad_month, checks.required("Crime ID"), checks.required("Outcome type"), *checks.lonlat_rules("Longitude", "Latitude", uk_only=True)],
-    )
-    rows = row_keys(frame, OUTCOMES).select(
+        [*bad_month, checks.required("Crime ID"), checks.required("Outcome type"), *checks.lonlat_rules("Longitude", "Latitude", uk_only=True),
+         *OUTCOME_LENGTHS],
+    )  # fmt: skip
+    rows = row_keys(frame, OUTCOMES, seen, last=raw.last).select(
         *KEY,
         "month",
         lon="_lon",
@@ -115,9 +138,9 @@ def _yes_no(column: str) -> pl.Expr:
     return pl.when(value == "true").then(True).when(value == "false").then(False).otherwise(None)
 
 
-def stop_search_rows(raw: RawTable, force: str | None) -> tuple[pl.DataFrame, list[Rejected]]:
+def stop_search_rows(raw: RawTable, force: str | None, seen: Seen | None = None) -> tuple[pl.DataFrame, list[Rejected]]:
     """Stop-and-search rows (``stop_search`` table); ``Date`` is an ISO 8601 date-time,
-    kept as UTC."""
+    kept as UTC. ``force`` comes from the file name (at most ``FORCE_LENGTH`` characters)."""
     at = pl.coalesce(
         pl.col("Date").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", strict=False, time_zone="UTC"),
         pl.col("Date").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.replace_time_zone("UTC"),
@@ -130,10 +153,13 @@ def stop_search_rows(raw: RawTable, force: str | None) -> tuple[pl.DataFrame, li
         [
             checks.required("Type"),
             (pl.col("occurred_at").is_null(), "unparseable Date (expected an ISO date-time such as 2025-01-31T18:05:00+00:00)"),
+            checks.implausible("occurred_at", "Date"),
             *checks.lonlat_rules("Longitude", "Latitude", uk_only=True),
+            *STOP_SEARCH_LENGTHS,
         ],
     )
-    frame = checks.with_projected(row_keys(frame, STOP_SEARCH).rename({"_lon": "lon", "_lat": "lat"}), geo.BNG)
+    keyed = row_keys(frame, STOP_SEARCH, seen, last=raw.last)
+    frame = checks.with_projected(keyed.rename({"_lon": "lon", "_lat": "lat"}), geo.BNG)
     rows = frame.select(
         *KEY,
         "lon",

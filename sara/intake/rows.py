@@ -13,15 +13,21 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from sara.errors import Invalid
+
 LINE = "_line"
+RAW_LIMIT = 1 << 20  # characters of a rejected row's text kept in the quarantine
 
 
-class RefusedFile(Exception):
+class RefusedFile(Invalid):
     """The whole file is not what it claims to be; nothing from it is loaded."""
 
 
 @dataclass(frozen=True)
 class Rejected:
+    """A row that could not be read or checked: its first physical line, its text as it
+    stands in the file, and why."""
+
     line: int | None
     raw: str
     reason: str
@@ -29,14 +35,27 @@ class Rejected:
 
 @dataclass
 class RawTable:
-    """Text columns named by the header, plus ``_line``; and the rows refused on the way."""
+    """Text columns named by the header, plus ``_line``; and the rows refused on the way.
+    A large file comes as several, in order; ``last`` marks the end of the file."""
 
     frame: pl.DataFrame
     rejected: list[Rejected] = field(default_factory=list)
+    last: bool = True
 
     @property
     def rows_read(self) -> int:
         return self.frame.height + len(self.rejected)
+
+
+def storable(text: str, limit: int | None = None) -> str:
+    """``text`` as a text column of either backend can hold it: PostgreSQL refuses NUL in
+    text, so a NUL is stored as the four characters ``\\x00``; beyond ``limit``
+    characters the text is cut, saying how much is left out."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    if limit is not None and len(text) > limit:
+        text = text[:limit] + f"... [{len(text) - limit:,} more characters not kept]"
+    return text
 
 
 def as_csv_line(values: list) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy.exc import DataError
 
 CHUNK = 200_000
 
@@ -18,6 +19,9 @@ class Written:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+
+    def __add__(self, other: Written) -> Written:
+        return Written(self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged)
 
 
 def _for_sqlite(frame: pl.DataFrame) -> pl.DataFrame:
@@ -41,12 +45,18 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
         return 0
     columns = frame.columns
     if conn.dialect.name == "postgresql":
+        import psycopg
+
         raw = conn.connection.driver_connection
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
         with raw.cursor() as cur:
             for start in range(0, frame.height, CHUNK):
                 part = frame.slice(start, CHUNK)
-                with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
-                    copy.write(_copy_csv(part))
+                try:
+                    with cur.copy(sql) as copy:
+                        copy.write(_copy_csv(part))
+                except psycopg.DataError as exc:  # as SQLAlchemy would raise it for an INSERT
+                    raise DataError(sql, None, exc) from exc
     else:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         cur = conn.connection.driver_connection.cursor()
