@@ -133,3 +133,50 @@ def test_several_given_controls_and_the_harm_weighted_wdd(url):
     assert harm["se"] > 0 and harm["ci95"][0] < harm["estimate"] < harm["ci95"][1]
     t = result["target"]
     assert t["change_pct"] == pytest.approx(round(100 * (t["after"] / t["before"] - 1), 1))
+
+
+def test_a_plan_of_a_geojson_file_that_does_not_exist_is_refused_and_not_saved(url, tmp_path):
+    missing = tmp_path / "town-centre.geojson"
+
+    result = runner.invoke(app, ["assess", "--target", str(missing), "--before", "2025-01:2025-06", "--after", "2025-07:2025-12",
+                                 "--save-plan", "never-saved", "--db", url, "--json"])  # fmt: skip
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"].startswith(f"--target: no such GeoJSON file: {missing}")
+    with pytest.raises(AssessError, match="no assessment plan is named 'never-saved'") as not_saved:
+        load_plan(connect(url), "never-saved")
+    assert not_saved.value.field == "plan"
+
+
+def test_a_plan_of_an_unknown_control_is_refused_too(url):
+    result = runner.invoke(app, ["assess", "--target", TARGET, "--control", "E99999999", "--before", "2025-01:2025-06", "--after", "2025-07:2025-12",
+                                 "--save-plan", "bad-control", "--db", url, "--json"])  # fmt: skip
+
+    assert result.exit_code == 1 and "no loaded area has the code 'E99999999'" in json.loads(result.stdout)["error"]
+
+
+def test_target_and_controls_are_named_and_a_target_may_be_named_by_its_name(url):
+    from sara.services import Context
+    from sara.services.assess import assess as run
+
+    ctx = Context(connect(url), now=dt.datetime(2026, 11, 21))
+    by_name = run(ctx, target="Bolsover 001A", before="2025-01:2025-06", after="2025-07:2025-12", categories=[ASB]).result
+    by_code = run(ctx, target=TARGET, before="2025-01:2025-06", after="2025-07:2025-12", categories=[ASB]).result
+
+    assert by_name["target"] == by_code["target"] and by_name["target"]["name"] == "Bolsover 001A" and by_name["plan"]["target"] == TARGET
+    assert len(by_name["control"]["names"]) == 5 and all(n[-4:-1].isdigit() for n in by_name["control"]["names"])  # "Chesterfield 001D"
+    assert by_name["control"]["name"] == "5 most similar LSOA areas"
+
+
+def test_the_periods_are_checked_and_name_their_field(url):
+    from sara.services import Context
+    from sara.services.assess import assess as run
+
+    ctx = Context(connect(url), now=dt.datetime(2026, 11, 21))
+    with pytest.raises(AssessError) as bad:
+        run(ctx, target=TARGET, before="2025-01:2025-06", after="2025-13:2025-14")
+    with pytest.raises(AssessError) as missing:
+        run(ctx, target=TARGET, before="2025-01:2025-06", after=None)
+
+    assert bad.value.field == "after" and "--" not in str(bad.value)
+    assert missing.value.field == "after" and "the after period is missing" in str(missing.value)

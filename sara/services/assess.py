@@ -33,9 +33,9 @@ def _plan(ctx: Context, *, target, before, after, buffer, control, categories, h
     from sara import geo
     from sara.report import assessment
 
-    for name, value in (("target", target), ("before", before), ("after", after)):
-        if not value:
-            raise AssessError(f"an assessment needs a target and its before and after periods; the {name} is missing", field=name,
+    for name, what in (("target", "target"), ("before", "before period"), ("after", "after period")):
+        if not {"target": target, "before": before, "after": after}[name]:
+            raise AssessError(f"an assessment needs a target and its before and after periods; the {what} is missing", field=name,
                               fix="give it, or run a saved plan by its name")  # fmt: skip
     periods = assessment.parse_period(before, "before"), assessment.parse_period(after, "after")
     found = assessment.resolve_area(ctx.engine, target, geo.BNG, "target")
