@@ -1,7 +1,7 @@
 """Numbers, months, lists and choices in the words a report uses: "January to June 2025",
 "Burglary and Robbery", "1,820 m", "435,210". Pictures' titles and subtitles and the tables
-people read are written with these, never with a Python list or a raw float; ``--json``
-and CSV keep the exact values."""
+people read are written with these, never with a Python list or a raw float; JSON and CSV
+keep the exact values."""
 
 from __future__ import annotations
 

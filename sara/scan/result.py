@@ -17,7 +17,7 @@ class ScanError(Invalid):
 
 class Note(str):
     """A note (plain text, as every note is) that names the input it is about, ``field``, so
-    a face can point at its own control: the CLI adds the option (``--cell-size``), a page
+    a face can point at its own control: the CLI adds the option that sets it, a page
     the input beside it. It is still a ``str``: JSON shows the text alone."""
 
     field: str | None

@@ -370,7 +370,10 @@ def _repeat_labels(top, key: str) -> list[str]:
         wheres.append([row[c] for c in areas if row.get(c)])
     first = [f"{t} ({w[0]})" if w else t for t, w in zip(texts, wheres)]
     twice = {label for label, n in Counter(first).items() if n > 1}  # two points of one street in one ward: say which LSOA
-    return [f"{t} ({', '.join(w[:2])})" if label in twice and len(w) > 1 else label for label, t, w in zip(first, texts, wheres)]
+    second = [f"{t} ({', '.join(w[:2])})" if label in twice and len(w) > 1 else label for label, t, w in zip(first, texts, wheres)]
+    still = {label for label, n in Counter(second).items() if n > 1}  # no finer area loaded: where on the map
+    return [f"{label} at {row['x']:,.0f} E, {row['y']:,.0f} N" if label in still and row.get("x") is not None else label
+            for label, row in zip(second, top.iter_rows(named=True))]  # fmt: skip
 
 
 def near_repeat(
