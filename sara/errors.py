@@ -38,3 +38,8 @@ class Invalid(SaraError, ValueError):
     def __init__(self, why: str, *, field: str | None = None, fix: str | None = None) -> None:
         self.why, self.field, self.fix = why, field, fix
         super().__init__(f"{why}: {fix}" if fix else why)
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or is not ready (not the user's input: a face maps it
+    to 503); the message is one line for the user."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from sara.store.engine import head_revision, init
+from sara.store.engine import head_revision, init, newest_revision
 from sara.store.schema import Base
 
 
@@ -17,4 +17,4 @@ def test_migrations_match_the_models(engine):
 
 def test_init_is_idempotent_and_reports_the_revision(db_url):
     again = init(db_url)
-    assert again["from_revision"] == again["revision"] == head_revision()
+    assert again["from_revision"] == again["revision"] == head_revision() == newest_revision()

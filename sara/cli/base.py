@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sara.store.engine import DatabaseError
+from sara.errors import DatabaseError
 
 app = typer.Typer(help="SARA: find, work and assess community safety problems together.", no_args_is_help=True, add_completion=False)
 

@@ -10,21 +10,14 @@ import os
 import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from sara.errors import DatabaseError
 from sara.store import auditkey
 
 DEFAULT_URL = "sqlite:///sara.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-class DatabaseError(Exception):
-    """The database cannot be reached or is not ready; the message is one line for the user."""
 
 
 def database_url(url: str | None = None) -> str:
@@ -71,23 +64,41 @@ def connect(url: str | None = None, *, check_schema: bool = True) -> Engine:
             raise DatabaseError(f"cannot create database {db_path}: folder {Path(db_path).parent} does not exist")
     try:
         with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = current_revision(conn)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         raise DatabaseError(f"cannot reach the database at {redacted(url)}: {reason}") from None
-    if check_schema and current != head_revision():
-        what = "has no SARA tables" if current is None else f"is at schema {current}, not {head_revision()}"
+    if check_schema and current != newest_revision():
+        what = "has no SARA tables" if current is None else f"is at schema {current}, not {newest_revision()}"
         raise DatabaseError(f"the database at {redacted(url)} {what}: run `sara init --db {redacted(url)}` first")
     return engine
 
 
-def _alembic_config() -> Config:
+def current_revision(conn) -> str | None:
+    """The schema revision the database is at (None: no SARA tables), read straight from
+    Alembic's table so that a command need not import Alembic (it costs a quarter-second)."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def newest_revision() -> str:
+    """The newest migration, by the numbered file names of ``migrations/versions`` (0001_...,
+    0002_...: a single line of revisions; tests check it is Alembic's head)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def _alembic_config():
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
@@ -107,8 +118,10 @@ def init(url: str | None = None) -> dict:
     missing is refused: a new key would make every entry fail verification."""
     engine = connect(url, check_schema=False)
     cfg = _alembic_config()
+    from alembic import command
+
     with engine.connect() as conn:
-        before = MigrationContext.configure(conn).get_current_revision()
+        before = current_revision(conn)
         entries = _audit_entries(conn) if before else 0
     try:
         auditkey.audit_key(engine.url)
