@@ -19,11 +19,10 @@ from sara.casework import case_review as cr
 from sara.casework import instruments, people, premises, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
-from sara.casework.records import RecordError
-from sara.cli import app
+from sara.casework.records import Duplicate, RecordError
 from sara.report.export import write_csv
 from sara.store import schema as s
-from tests.cli import err_json, ok_json, runner
+from tests.cli import err_json, ok_json, sara
 
 PW = "a long enough password"
 ANSWERS_NO = {q["key"]: (0 if "scale" in q else False) for q in risk.questionnaire(on=date(2025, 1, 1))["questions"]}
@@ -308,11 +307,21 @@ def test_an_asb_case_review_from_complaints_to_the_published_figures(engine, wor
     assert (below["qualifying"], below["threshold_met"], below["state"]) == (2, False, "threshold_not_met")
     with pytest.raises(RecordError, match="threshold to be met first"):
         cr.hold_review(engine, asb, below["reference"], held_on=date(2025, 7, 20), recommendations=1)
+    # the same complaints again, at either relevant body, are the same application
+    for body in (asb, pc):
+        with pytest.raises(Duplicate, match=f"no qualifying complaint since {below['reference']} .received 2025-07-01, threshold not met."):
+            cr.apply(engine, body, jane, received_on=date(2025, 7, 3))
     cr.record_complaint(engine, pc, jane, behaviour_on=date(2025, 7, 3), complained_on=date(2025, 7, 4), incident_ref="INC-3")
-    met = cr.apply(engine, asb, jane, received_on=date(2025, 7, 10))
+    met = cr.apply(engine, asb, jane, received_on=date(2025, 7, 10))  # a new qualifying complaint: a new application
     assert met["threshold_met"] and met["basis"]["counted"] and met["person"]["scope"] == "summary"
+    # while it awaits its review, a second application is refused, even with a newer complaint
+    cr.record_complaint(engine, pc, jane, behaviour_on=date(2025, 7, 12), complained_on=date(2025, 7, 12), incident_ref="INC-4")
+    with pytest.raises(Duplicate, match=f"{met['reference']} .received 2025-07-10., met the threshold and awaits its review"):
+        cr.apply(engine, pc, jane, received_on=date(2025, 7, 14))
     held = cr.hold_review(engine, asb, met["reference"], held_on=date(2025, 7, 28), recommendations=3)
     assert held["state"] == "review_held"
+    nothing_refused_was_stored = cr.figures(engine, world["ana"], date(2025, 4, 1), date(2026, 3, 31))["applications_received"]
+    assert nothing_refused_was_stored == 2
     assert cr.figures(engine, world["ana"], date(2025, 4, 1), date(2026, 3, 31)) == {
         "from": "2025-04-01", "to": "2026-03-31", "organisation": "all", "applications_received": 2, "threshold_not_met": 1,
         "reviews_carried_out": 1, "reviews_with_recommendations": 1,
@@ -320,11 +329,10 @@ def test_an_asb_case_review_from_complaints_to_the_published_figures(engine, wor
     assert cr.figures(engine, pc, date(2025, 4, 1), date(2026, 3, 31), organisation="Derbyshire Police")["applications_received"] == 0
 
 
-def test_the_commands(db_url, tmp_path):
+def test_the_commands(engine, db_url, tmp_path):
     db = ["--db", db_url]
-    ok_json("org", "add", "Derbyshire Police", "--type", "police", *db)
-    ok_json("user", "add", "root", "--org", "Derbyshire Police", "--role", "administrator", "--password", PW, *db)
-    ok_json("user", "add", "pc", "--org", "Derbyshire Police", "--role", "problem_owner", "--password", PW, "--as", "root", *db)
+    add_organisation(engine, "Derbyshire Police", "police")
+    add_user(engine, "pc", "Derbyshire Police", "problem_owner", PW)
     me = ["--as", "pc", *db]
     jane = ok_json("person", "add", "Jane Smith", "--category", "victim", "--dob", "1950-03-01", "--flag", "isolated", *me)["id"]
     assert "already recorded as" in err_json("person", "add", "Jane Smith", "--category", "victim", "--dob", "1950-03-01", *me)
@@ -344,11 +352,13 @@ def test_the_commands(db_url, tmp_path):
     assert "not a relevant body" not in err_json("case-review", "apply", jane, "--received-on", "2025-06-01", "--threshold", "5", *me)
     acr = ok_json("case-review", "apply", jane, "--received-on", "2025-06-01", "--threshold", "1", *me)
     assert acr["threshold_met"]
+    assert "awaits its review" in err_json("case-review", "apply", jane, "--received-on", "2025-06-02", "--threshold", "1", *me)
     ok_json("case-review", "review", acr["reference"], "--held-on", "2025-06-20", "--recommendations", "2", *me)
     assert ok_json("case-review", "figures", "--from", "2025-04-01", "--to", "2026-03-31", *me)["reviews_with_recommendations"] == 1
     out = tmp_path / "people.csv"
     assert ok_json("person", "export", "--csv", str(out), "--purpose", "test", *me)["rows"] == 1 and "Jane Smith" in out.read_text()
-    human = runner.invoke(app, ["premises", "register", "--on", "2025-12-31", *me])
+    assert err_json("person", "add", "Y", "--category", "bystander", *me).startswith("--category: unknown category 'bystander': choose one of victim")
+    human = sara("premises", "register", "--on", "2025-12-31", *me)
     assert human.exit_code == 0 and "amber" in human.stdout
     assert "no premises to map" in err_json("premises", "register", "--png", str(tmp_path / "none.png"), *me)
     ok_json("premises", "add", "3 Market Place", "--lon", "-1.2922", "--lat", "53.2294", *me)

@@ -18,7 +18,11 @@ The rules (statute text and explanatory notes on legislation.gov.uk; casework-an
 * an optional local rule: one hate incident meets the threshold (South Wales, Herefordshire);
 * an application made on a victim's behalf needs their consent;
 * relevant bodies (s.105): the local authority, the chief officer of police, the integrated
-  care board (health) and co-opted providers of social housing.
+  care board (health) and co-opted providers of social housing;
+* one application at a time: a second one for a victim whose application still awaits its
+  review, or one that counts no qualifying complaint an earlier application did not, is a
+  duplicate (``Duplicate``), whichever relevant body receives it: the bodies review the case
+  together (s.104(2)), and a decision is revisited by the local procedure, not re-applied for.
 
 Published yearly (e.g. Newcastle-under-Lyme, B&NES): applications received; applications that
 did not meet the threshold; reviews carried out; reviews that led to recommendations.
@@ -35,7 +39,7 @@ from sara.access import audit
 from sara.access.permissions import require
 from sara.casework.clock import period_beginning_with
 from sara.casework.people import PURPOSE, check_read, person_row, show_person
-from sara.casework.records import NotFound, RecordError, assign_reference, org_id, org_names, temporary_reference
+from sara.casework.records import Duplicate, NotFound, RecordError, assign_reference, org_id, org_names, temporary_reference
 from sara.store.schema import access as sa_
 from sara.store.schema import people as sp
 
@@ -133,10 +137,27 @@ def count(engine: Engine, actor, ref: str, *, on: dt.date | None = None, thresho
     return out
 
 
+def not_a_duplicate(earlier: list[dict], counted: list[int]) -> None:
+    """Refuse an application for a victim with ``earlier`` applications (case-review rows,
+    oldest first) when one still awaits its review, or when ``counted`` (the qualifying
+    complaints now) holds no complaint an earlier application did not count."""
+    waiting = [r for r in earlier if r["state"] == "threshold_met"]
+    if waiting:
+        r = waiting[-1]
+        raise Duplicate(f"an application for this victim, {r['reference']} (received {r['received_on'].isoformat()}), met the threshold and awaits "
+                        "its review: hold that review rather than receive a second application")  # fmt: skip
+    seen = {c for r in earlier for c in json.loads(r["basis"]).get("counted", [])}
+    if earlier and set(counted) <= seen:
+        r = earlier[-1]
+        raise Duplicate(f"no qualifying complaint since {r['reference']} (received {r['received_on'].isoformat()}, {r['state'].replace('_', ' ')}): "
+                        "the same complaints found no second application; a new one needs a new qualifying complaint")  # fmt: skip
+
+
 def apply(engine: Engine, actor, ref: str, *, received_on: dt.date, threshold: int = 3, on_behalf: bool = False, consent: bool = False,
           hate_counts_as_threshold: bool = False, now: dt.datetime | None = None) -> dict:  # fmt: skip
     """Receive an ASB Case Review application for person ``ref`` at the actor's
-    organisation (a relevant body), count the qualifying complaints and decide the threshold."""
+    organisation (a relevant body), count the qualifying complaints and decide the threshold;
+    a duplicate of an earlier application (``not_a_duplicate``) is refused."""
     _check_threshold(threshold)
     now = now or audit.utcnow()
     if received_on > now.date():
@@ -152,6 +173,8 @@ def apply(engine: Engine, actor, ref: str, *, received_on: dt.date, threshold: i
             raise RecordError(f"a {kind} organisation is not a relevant body (s.105)", fix="the council, the police, the ICB or a co-opted social landlord receives the application")
         p = person_row(conn, ref)
         q = qualifying(_complaints(conn, p["id"]), received_on, hate_counts_as_threshold=hate_counts_as_threshold)
+        earlier = [dict(r) for r in conn.execute(select(t).where(t.c.person_id == p["id"]).order_by(t.c.received_on, t.c.id)).mappings()]
+    not_a_duplicate(earlier, q["counted"])
     met = decide(len(q["counted"]), threshold, q["hate_incident"])
     basis = {"rule": f"at least {threshold} qualifying complaints" + (" or one hate incident" if hate_counts_as_threshold else ""), **q}
     with engine.begin() as conn:
