@@ -1,5 +1,5 @@
 """A synthetic casework scenario laid on the real Derbyshire police.uk data, so every command
-and page has something real-looking to show (``sara demo casework``; ``make run`` loads it).
+and page has something real-looking to show (``load``; the demo command and ``make run`` call it).
 
 It is modelled on Operation Dexter (Derbyshire Constabulary's Bolsover town-centre case study,
 scrutiny report of 17 May 2022, Appendix A): youth ASB and criminal damage around a derelict
@@ -179,7 +179,7 @@ def _problems(engine, u, youth, today) -> list[str]:
     problems.add_action(engine, pc, q["reference"], "Apply to the magistrates for a closure order", owner="pc.dexter", due=today + dt.timedelta(days=2),
                         now=_utc(opened, 16))  # fmt: skip
 
-    # just proposed, with no area yet: `sara problem move REF scanning` says what it needs
+    # just proposed, with no area yet: moving it to scanning says what it needs
     r = problems.create(engine, u["asb.officer"], "Nuisance off-road motorbikes, Bolsover North West (synthetic)", now=_utc(today - dt.timedelta(days=5)))
     return [ref, q["reference"], r["reference"]]
 

@@ -476,7 +476,7 @@ def move(engine: Engine, actor: Actor, ref: str | int, target: str, *, reason: s
          now: dt.datetime | None = None, today: dt.date | None = None) -> dict:  # fmt: skip
     """Move a problem to ``target`` if the order of the states and the target's guard allow
     (``GuardError`` naming what is missing otherwise). Closing takes ``outcome`` and an
-    assessment: a result dict (``sara assess --json`` output) or the name of a saved
+    assessment: a result dict (what ``sara.report.assessment.assess`` returns) or the name of a saved
     assessment plan, run now with ``sara.report.assessment.assess``."""
     now = now or audit.utcnow()
     p = _read(engine, actor, ref)

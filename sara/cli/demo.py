@@ -43,4 +43,5 @@ def demo_casework(
     else:
         out.print(f"synthetic casework loaded: {len(made['problems'])} problems, {len(made['interventions'])} interventions, {len(made['people'])} people, "
                   f"{len(made['premises'])} premises, {len(made['case_reviews'])} ASB case reviews, operation {made['operation']!r}", highlight=False)  # fmt: skip
-        out.print(f"sign in as any of {', '.join(made['users'])} with the password {made['password']!r} (e.g. --as pc.dexter)", highlight=False)
+        out.print(f"sign in as any of {', '.join(made['users'])} with the password {made['password']!r} "
+                  f"(e.g. SARA_PASSWORD={made['password']!r} sara problem list --as pc.dexter)", highlight=False)  # fmt: skip
