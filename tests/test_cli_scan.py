@@ -252,9 +252,9 @@ def test_emerging_warns_too_and_an_area_is_named_by_its_name_or_its_code(derbysh
 def test_trends_by_area_name_each_area(derbyshire):
     rows = json.loads(sara("trends", "--by", "district", "--end", "2025-12", "--months", "6", "--db", derbyshire, "--json").stdout)["rows"]
 
-    named = {r["category"]: r["name"] for r in rows}
+    named = {r["area"]: r["name"] for r in rows}
     assert named["E07000033"] == "Bolsover" and named["E06000015"] == "Derby" and len(named) == 9 + 2  # and "(none)", "Total"
-    assert sum(r["current"] for r in rows if r["category"] != "Total") == next(r["current"] for r in rows if r["category"] == "Total")
+    assert sum(r["current"] for r in rows if r["area"] != "Total") == next(r["current"] for r in rows if r["area"] == "Total")
 
 
 def test_repeat_locations_carry_their_street(derbyshire):

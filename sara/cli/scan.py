@@ -114,7 +114,7 @@ def show_table(result, limit: int = 25, columns: list[str] | None = None, frame=
     wanted = [c for c, values in cells.items() if any(values)]
     fitted, used = [], 0
     for c in wanted:
-        need = min(max(len(c), *(len(v) for v in cells[c])), 30) + 2
+        need = min(max(len(c), *(len(v) for v in cells[c])), 30) + 3  # a space either side and the rule between columns
         if fitted and used + need > out.width:
             break
         fitted.append(c)
@@ -241,9 +241,12 @@ def times(
                              max_window_hours=max_window_hours, picture=png is not None)  # fmt: skip
 
     def show(result):
-        show_table(result)
-        if "summary" in result.params:
+        if "day" in result.table.columns:  # 24 hours across will not fit 80 columns: hours down, days across
+            frame = result.table.drop("day").transpose(include_header=True, header_name="hour", column_names=result.table["day"].to_list())
+            show_table(result, frame=frame, limit=24)
             out.print(f"[bold]{result.params['summary']}[/bold]", highlight=False)
+        else:
+            show_table(result)
 
     run(as_json, call, csv, None, png, show)
 

@@ -351,7 +351,9 @@ def lines(
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
     ax.set_ylim(bottom=0)
-    if len(series) > 1:
+    if len(series) > 3:  # many lines: the legend beside the chart, not over them
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    elif len(series) > 1:
         ax.legend(fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return _finish(fig, ax, path, title, subtitle, credit)

@@ -430,7 +430,7 @@ def times(ctx: Context | None, *, points: Points | None = None, filters: Filters
             hours = [c for c in result.table.columns if c != "day"]
             drawn = Picture("heat_table", {
                 "values": result.table.select(hours).to_numpy(), "rows": result.table["day"].to_list(), "columns": hours, "fmt": "{:.0f}",
-                "title": "When: day of week x hour", "subtitle": words.sentence(words.selection(result.params), result.params["summary"]),
+                "title": "When: day of week x hour", "xlabel": "hour of the day", "subtitle": words.sentence(words.selection(result.params), result.params["summary"]),
             })  # fmt: skip
     return Scan(result, None, drawn)
 
@@ -510,9 +510,12 @@ def trends(
                 frame = frame.join(queries.event_areas(ctx.engine, rates), on="id", how="left")
             population = queries.areas(ctx.engine, rates).select(pl.col("code").alias("area"), "population")
         result = scan_trends.compare_periods(frame, end=end or loaded[1], months=months, by=column, exclude_covid=exclude_covid, population=population, loaded=loaded)
-    if names is not None and "category" in result.table.columns:
-        result.table = result.table.join(names, on="category", how="left").select("category", "name", pl.exclude("category", "name"))
+    if names is not None and "category" in result.table.columns:  # by area: each area's code and name
+        named = result.table.join(names, on="category", how="left").rename({"category": "area"})
+        result.table = named.select(*(["month"] if "month" in named.columns else []), "area", "name", pl.exclude("month", "area", "name"))
     result = _with_selection(result, chosen)
+    if by_area:
+        result.params["area_kind"] = by
     return Scan(result, None, _trend_picture(result, monthly, by_area) if picture else None)
 
 
@@ -520,18 +523,19 @@ def _trend_picture(result, monthly: bool, by_area: bool) -> Picture:
     import polars as pl
 
     p = result.params
-    label = (lambda row: row.get("name") or row["category"]) if by_area else (lambda row: row["category"])
+    key = "area" if by_area else "category"
+    label = (lambda row: row.get("name") or row[key]) if by_area else (lambda row: row[key])
     if monthly:
         table = result.table
         covered = f"months loaded: {words.span(p['months'])}; none outside them is drawn"
-        if "category" in table.columns and table["category"].n_unique() > 1:
-            top = table.group_by("category").agg(pl.col("events").sum()).sort("events", descending=True)["category"].head(8).to_list()
+        if key in table.columns and table[key].n_unique() > 1:
+            top = table.group_by(key).agg(pl.col("events").sum()).sort("events", descending=True)[key].head(8).to_list()
             series = {}
             for value in top:
-                rows = table.filter(pl.col("category") == value)
+                rows = table.filter(pl.col(key) == value)
                 series[label(rows.row(0, named=True))] = rows["events"].to_list()
-            months = table.filter(pl.col("category") == top[0])["month"].to_list() if top else []
-            more = table["category"].n_unique() - len(top)
+            months = table.filter(pl.col(key) == top[0])["month"].to_list() if top else []
+            more = table[key].n_unique() - len(top)
             subtitle = words.sentence(words.selection(p), covered, f"the 8 with most events shown, {more:,} more in the table" if more > 0 else "")
         else:
             months, series = table["month"].to_list(), {"events": table["events"].to_list()}
@@ -539,14 +543,19 @@ def _trend_picture(result, monthly: bool, by_area: bool) -> Picture:
                 series["rolling 12-month mean"] = table["rolling_mean"].to_list()
             rolling = "the rolling mean starts once 12 months are loaded" if len(series) > 1 else "a rolling 12-month mean needs more than 12 months loaded"
             subtitle = words.sentence(words.selection(p), covered, rolling)
-        return Picture("lines", {"x": months, "series": series, "title": f"{words.capital(words.categories(p.get('categories')))} per month",
+        by = f" by {words.KINDS[p['area_kind']]}" if by_area else ""
+        return Picture("lines", {"x": months, "series": series, "title": f"{words.capital(words.categories(p.get('categories')))} per month{by}",
                                  "subtitle": subtitle, "ylabel": "events"})  # fmt: skip
-    rows = result.table.filter(pl.col("category") != "Total")
-    previous = [None if v is None else v for v in rows["previous"].to_list()]
+    rows = result.table.filter(pl.col(key) != "Total")
+    many = rows.height > 25
+    if many:  # a hundred wards is no chart: the 20 busiest
+        rows = rows.sort(pl.col("current") + pl.col("previous").fill_null(0), descending=True).head(20)
+    previous = rows["previous"].to_list()
     return Picture("bars", {
         "labels": [label(r) for r in rows.iter_rows(named=True)], "series": {"previous": previous, "current": rows["current"].to_list()},
         "title": "Current against previous period", "xlabel": "events",
         "subtitle": words.sentence(words.selection(p), f"{words.span(p['current'])} against {words.span(p['previous'])}",
+                                   f"the 20 {words.KINDS.get(p.get('area_kind'), 'group')}s with most events; all {result.table.height - 1:,} in the table" if many else "",
                                    "the previous period is outside the data, so it is not drawn" if all(v is None for v in previous) else ""),
     })  # fmt: skip
 
