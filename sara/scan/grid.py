@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy import sparse
 
 from sara.scan.result import ScanError
 
@@ -103,8 +102,11 @@ class Grid:
         ring = np.stack([self.x[:, None] + side * np.cos(angles), self.y[:, None] + side * np.sin(angles)], axis=-1)
         return shapely.polygons(ring)
 
-    def neighbours(self) -> sparse.csr_matrix:
-        """Binary contiguity between kept cells, no self: queen (8) for squares, 6 for hexagons."""
+    def neighbours(self):
+        """Binary contiguity between kept cells (a ``scipy.sparse.csr_matrix``), no self:
+        queen (8) for squares, 6 for hexagons."""
+        from scipy import sparse
+
         rows, cols = np.divmod(np.flatnonzero(self.index >= 0), self.n_cols)
         me = self.index[rows * self.n_cols + cols]
         if self.shape == "square":

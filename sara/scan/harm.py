@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from sara.scan.result import ScanError, ScanResult
 
@@ -377,6 +376,8 @@ def rank_change(period_a, period_b, *, value: str = "harm", area: str | None = N
     both = table.drop_nulls([va, vb])
     rho = None
     if both.height > 2 and both[va].n_unique() > 1 and both[vb].n_unique() > 1:
+        from scipy import stats
+
         rho = float(stats.spearmanr(both[va].to_numpy(), both[vb].to_numpy()).statistic)
     params = {
         "value": value,

@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from sara.scan.result import ScanError, ScanResult
 
@@ -163,6 +162,8 @@ def incomplete_months(counts_by_month, *, fraction: float = INCOMPLETE_FRACTION,
     that median is below ``p``. A month with fewer than two neighbours with data is not
     judged.
     """
+    from scipy.special import pdtr  # the Poisson CDF; scipy.stats would cost a second to import
+
     first, counts = _counts_array(counts_by_month)
     flags: list[dict] = []
     has = counts > 0
@@ -177,7 +178,7 @@ def incomplete_months(counts_by_month, *, fraction: float = INCOMPLETE_FRACTION,
         if len(around) < 2:
             continue
         median = float(np.median(counts[around]))
-        if n < fraction * median and stats.poisson.cdf(int(n), median) < p:
+        if n < fraction * median and pdtr(int(n), median) < p:
             share = 100 * n / median
             flags.append({"kind": "incomplete", "month": month, "events": int(n), "neighbours_median": median,
                           "reason": f"{month} has {int(n):,} events, {share:.0f}% of the median of its neighbouring months "
