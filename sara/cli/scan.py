@@ -146,10 +146,19 @@ def show_params(params: dict) -> None:
     out.print("parameters: " + "; ".join(plain) + " (all of them: --json)", highlight=False)
 
 
-def _counts(result, column: str) -> None:
+def _counts(result, column: str, quiet: str, score: str) -> None:
+    """How many cells fall in each class, then the ten cells of a class that matter most
+    (by ``score``), each with the names of the areas it is in."""
+    import polars as pl
+
     counts = result.table[column].value_counts(sort=True)
     out.print(", ".join(f"{c}: {n:,}" for c, n in counts.iter_rows()), highlight=False)
-    show_params(result.params)
+    marked = result.table.filter(pl.col(column).cast(pl.String) != quiet).sort(score, descending=True)
+    if marked.height:
+        names = [c for c in ("ward", "lsoa", "district") if c in marked.columns]
+        show_table(result, limit=10, columns=["x", "y", *names[:1], "n", score, column, *names[1:]], frame=marked)
+    else:
+        show_params(result.params)
 
 
 @app.command()
@@ -284,7 +293,7 @@ def hotspots(
 
     def show(result):
         if "class" in result.table.columns:
-            _counts(result, "class")
+            _counts(result, "class", "not significant", "z")
         else:
             import polars as pl
 
@@ -314,7 +323,7 @@ def emerging(
                                 period=period, cell_size=cell_size, shape=shape, clip=not no_clip, correction=correction,
                                 features=geojson is not None, picture=png is not None)  # fmt: skip
 
-    run(as_json, call, csv, geojson, png, lambda result: _counts(result, "category"))
+    run(as_json, call, csv, geojson, png, lambda result: _counts(result, "category", "no pattern detected", "n"))
 
 
 @app.command("near-repeat")
