@@ -93,7 +93,7 @@ def test_guards_name_what_is_missing_and_the_field_that_supplies_it():
     assert pr.missing_for(p, "analysis") == [("statement", "a problem statement"), ("behaviour", "the specific behaviour"), ("place", "the place"),
                                              ("time_pattern", "the time it happens")]  # fmt: skip
     miss = pr.missing_for({"state": "analysis", "data_sources": ["Power BI"], "victim": "v"}, "response")
-    assert pr.Need("sources", "at least 2 data sources (1 given)") in miss
+    assert pr.Need("sources", "at least 2 data sources, 1 given") in miss
     fields = [m.field for m in miss]
     assert "offender" in fields and "location" in fields and "victim" not in fields
     assert pr.CONTROLLERS in fields and "measure_of_success" in fields and "baseline" in fields
@@ -317,7 +317,7 @@ def test_op_dexter_through_the_cli(db_url, engine, world, tmp_path):
     ok_json("problem", "update", ref, "--source", "Power BI", *as_pc)
     err = err_json("problem", "move", ref, "response", *as_pc)
     # the service speaks fields; the command names the option that supplies each
-    assert "at least 2 data sources (1 given) (--source)" in err and "measure of success, set before the first response (--measure)" in err
+    assert "at least 2 data sources, 1 given (--source)" in err and "measure of success, set before the first response (--measure)" in err
     assert "baseline value for the measure, set before the first response (--baseline)" in err and "(--handler, --guardian or --manager)" in err
     with pytest.raises(pr.GuardError) as refused:
         pr.move(engine, world["pc"], ref, "response")

@@ -128,7 +128,7 @@ def missing_for(p: Mapping, target: str, actions: list[Mapping] = ()) -> list[Ne
     elif target == "response":
         n = len(sources_of(p))
         if n < 2:
-            miss.append(Need("sources", f"at least 2 data sources ({n} given)"))
+            miss.append(Need("sources", f"at least 2 data sources, {n} given"))
         for side in TRIANGLE:
             if not _filled(p.get(side)):
                 miss.append(Need(side, f"the {side} side of the problem analysis triangle"))
