@@ -18,7 +18,7 @@ from tests.conftest import ROOT
 
 FACE_WORDS = re.compile(r"(--[a-z][a-z-]+|`sara [a-z])")
 CORE = [*sorted((ROOT / "sara" / "scan").glob("*.py")), *sorted((ROOT / "sara" / "assess").glob("*.py"))] + [
-    ROOT / "sara" / path for path in ("report/select.py", "report/assessment.py", "services/scan.py", "services/assess.py")
+    ROOT / "sara" / path for path in ("report/select.py", "report/assessment.py", "services/scan.py", "services/assess.py", "services/places.py")
 ]
 
 

@@ -339,7 +339,7 @@ def _register_map(path: Path, r: dict, db: str | None) -> None:
     from sara.geo import transform
     from sara.report.pictures import points_map
     from sara.services import Context
-    from sara.services.scan import boundaries
+    from sara.services.places import boundaries
 
     shown = [v for v in r["rows"] if v["scope"] == "full" and v.get("lon") is not None]
     if not shown:

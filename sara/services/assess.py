@@ -58,10 +58,10 @@ def _run(ctx: Context, plan, info: dict | None, problem: str | None, picture: bo
     if picture:
         import shapely
 
-        from sara.services.scan import _Loaded
+        from sara.services.places import Places
 
         everything = [g for g in (shapes["target"], shapes["buffer"], shapes["control"]) if g is not None]
-        areas = _Loaded(ctx).backdrop(shapes["crs"], shapely.total_bounds(everything))
+        areas = Places(ctx).backdrop(shapes["crs"], shapely.total_bounds(everything))
         drawn = Picture("assessment", {"result": result | {"_geometry": shapes}, "areas": areas})
     return Assessed(result, drawn)
 

@@ -21,15 +21,14 @@ from sara import geo
 from sara.errors import Invalid
 from sara.report import words
 from sara.report.outputs import Features
-from sara.report.pictures import EMERGING_COLOURS, Areas, Picture
+from sara.report.pictures import EMERGING_COLOURS, Picture
 from sara.scan.result import Note, ScanError, ScanResult
 from sara.services import Context
+from sara.services.places import AREA_KINDS, Places, project
 
-AREA_KINDS = ("district", "ward", "lsoa")  # coarse to fine; custom areas are drawn polygons, not a partition
 REPEAT_KEYS = {"victim": "victim_ref", "suspect": "suspect_ref", "premises": "premises_ref", "location": "location"}
 REPEAT_WORDS = {"victim": "victims", "suspect": "suspects", "premises": "premises", "location": "locations"}
 TREND_COLUMNS = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}
-MOST_LABELS = 40
 
 
 @dataclass(frozen=True)
@@ -91,123 +90,7 @@ def _with_selection(result: ScanResult, chosen) -> ScanResult:
     return result
 
 
-class _Loaded:
-    """The loaded areas of each kind (codes, names, lon/lat shapes), read once per job:
-    to name the places of a table and to draw the boundaries under a map."""
-
-    def __init__(self, ctx: Context | None, points: Points | None = None) -> None:
-        self.engine = ctx.engine if ctx is not None and points is None else None
-        self._kinds: dict[str, tuple | None] = {}
-
-    def kind(self, kind: str):
-        import numpy as np
-
-        if self.engine is None:
-            return None
-        if kind not in self._kinds:
-            from sara.store import queries
-
-            shapes = queries.area_shapes(self.engine, kind)
-            names = dict(queries.areas(self.engine, kind).select("code", "name").iter_rows())
-            codes = sorted(shapes)
-            self._kinds[kind] = (codes, [names.get(c) or c for c in codes], np.array([shapes[c] for c in codes])) if codes else None
-        return self._kinds[kind]
-
-    def names(self, x, y, crs: str | None) -> dict[str, list]:
-        """The name of the area of each loaded kind holding each point (x, y in ``crs``)."""
-        import numpy as np
-
-        found: dict[str, list] = {}
-        if self.engine is None or crs is None or len(x) == 0:
-            return found
-        lon, lat = geo.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float), crs, geo.WGS84)
-        for kind in AREA_KINDS:
-            loaded = self.kind(kind)
-            if loaded is None:
-                continue
-            _, names, shapes = loaded
-            pts, polys = geo.locate(lon, lat, shapes)
-            column = np.full(len(lon), None, dtype=object)
-            column[pts] = np.array(names, dtype=object)[polys]
-            found[kind] = column.tolist()
-        return found
-
-    def backdrop(self, crs: str | None, bounds, outline=None) -> Areas | None:
-        """The boundaries to draw under a map of ``bounds`` (in ``crs``): the finest loaded
-        kind with at most 40 areas in view, named; else the kind with fewest, unnamed. With
-        an ``outline`` (the area chosen), only the areas mostly inside it."""
-        import numpy as np
-        import shapely
-
-        if self.engine is None or crs is None:
-            return Areas("area", outline=outline) if outline is not None else None
-        view = shapely.segmentize(shapely.box(*bounds), max(bounds[2] - bounds[0], bounds[3] - bounds[1], 1.0) / 20)
-        view_lonlat = _project(view if outline is None else outline, crs, geo.WGS84)
-        best = None
-        for kind in reversed(AREA_KINDS):
-            loaded = self.kind(kind)
-            if loaded is None:
-                continue
-            _, names, shapes = loaded
-            hit = np.flatnonzero(shapely.intersects(shapes, view_lonlat))
-            if outline is not None and len(hit):
-                inside = shapely.area(shapely.intersection(shapes[hit], view_lonlat)) > 0.5 * shapely.area(shapes[hit])
-                hit = hit[inside]
-            if len(hit) and (best is None or len(hit) < len(best[1])):
-                best = (kind, hit, names, shapes)
-            if 0 < len(hit) <= MOST_LABELS:
-                best = (kind, hit, names, shapes)
-                break
-        if best is None:
-            return Areas("area", outline=outline) if outline is not None else None
-        kind, hit, names, shapes = best
-        labelled = len(hit) <= MOST_LABELS
-        return Areas(kind, [_project(shapes[i], geo.WGS84, crs) for i in hit], [names[i] if labelled else "" for i in hit], outline)
-
-    def holding_most(self, ids) -> tuple[str, str, str] | None:
-        """The coarsest loaded area holding most of the events ``ids``: (kind, code, name)."""
-        import polars as pl
-
-        from sara.store import queries
-
-        if self.engine is None:
-            return None
-        for kind in AREA_KINDS:
-            loaded = self.kind(kind)
-            if loaded is None:
-                continue
-            placed = queries.event_areas(self.engine, kind).filter(pl.col("id").is_in(pl.Series(ids).implode()))
-            if placed.height:
-                code = placed["area"].value_counts(sort=True)["area"][0]
-                codes, names, _ = loaded
-                return kind, code, names[codes.index(code)] if code in codes else code
-        return None
-
-
-def boundaries(ctx: Context, crs: str, bounds: tuple[float, float, float, float]) -> Areas | None:
-    """The loaded boundaries to draw under a map of ``bounds`` (in ``crs``), named: the
-    finest kind with at most 40 areas in view (a premises map, a patrol map)."""
-    return _Loaded(ctx).backdrop(crs, bounds)
-
-
-def _project(geometry, src: str, dst: str):
-    import numpy as np
-    import shapely
-
-    return shapely.transform(geometry, lambda xy: np.column_stack(geo.transform(xy[:, 0], xy[:, 1], src, dst)))
-
-
-def _named(table, loaded: _Loaded, crs: str | None, x: str = "x", y: str = "y"):
-    """``table`` with a column per loaded area kind naming the area each row's point is in."""
-    import polars as pl
-
-    if x not in table.columns or table.height == 0:
-        return table
-    names = loaded.names(table[x].fill_null(float("nan")).to_numpy(), table[y].fill_null(float("nan")).to_numpy(), crs)
-    return table.with_columns(pl.Series(kind, values, dtype=pl.String) for kind, values in names.items() if kind not in table.columns)
-
-
-def _far_events(result: ScanResult, frame, loaded: _Loaded, grid, consequence: str) -> None:
+def _far_events(result: ScanResult, frame, loaded: Places, grid, consequence: str) -> None:
     """The note (and ``params["far_events"]``) when a few far-flung events stretch the grid
     (``sara.scan.spread``), saying how to keep to the bulk: name an area."""
     from sara.scan.spread import stretched
@@ -237,13 +120,13 @@ def _grid(frame, chosen, cell_size, shape, clip_to_area: bool):
     return make_grid(frame["x"].to_numpy(), frame["y"].to_numpy(), cell_size=cell_size, shape=shape, clip=clip), clip
 
 
-def _grid_scan(result: ScanResult, grid, chosen, clip, loaded: _Loaded, *, features: bool, picture: bool, title: str, subtitle: str,
+def _grid_scan(result: ScanResult, grid, chosen, clip, loaded: Places, *, features: bool, picture: bool, title: str, subtitle: str,
                classes: str | None = None, value: str | None = None, label: str = "", colours: dict | None = None) -> Scan:  # fmt: skip
     """A result with one row per grid cell: its places named, its cells as features, its map."""
     import polars as pl
     import shapely
 
-    result.table = _named(result.table, loaded, chosen.crs)
+    result.table = loaded.named(result.table, chosen.crs)
     polygons = grid.polygons() if features or picture else None
     drawn = None
     if picture:
@@ -271,7 +154,7 @@ def hotspots(
     if method not in ("gistar", "kde"):
         raise Invalid(f"unknown method {method!r}", field="method", fix="use gistar or kde")
     chosen = _select(ctx, points, filters)
-    loaded = _Loaded(ctx, points)
+    loaded = Places(None if points else ctx)
     frame = chosen.located()
     grid, outline = _grid(frame, chosen, cell_size, shape, clip)
     xs, ys = frame["x"].to_numpy(), frame["y"].to_numpy()
@@ -306,7 +189,7 @@ def emerging(
     from sara.scan.emerging import emerging as find
 
     chosen = _select(ctx, points, filters)
-    loaded = _Loaded(ctx, points)
+    loaded = Places(None if points else ctx)
     frame = chosen.located()
     grid, outline = _grid(frame, chosen, cell_size, shape, clip)
     when = frame["occurred_from"] if frame["occurred_from"].null_count() == 0 else frame["month"]
@@ -339,7 +222,7 @@ def repeats(
     by_time = "occurred_from" if days is not None or (months is None and frame["occurred_from"].null_count() < frame.height) else "month"
     result = _with_selection(find(frame, key=key, time=by_time, threshold=threshold, window_days=days, months=months if days is None else None), chosen)
     if key == "location":
-        result.table = _named(result.table, _Loaded(ctx, points), chosen.crs)
+        result.table = Places(None if points else ctx).named(result.table, chosen.crs)
     drawn = None
     if picture:
         top = result.table.head(20)
@@ -599,13 +482,13 @@ def harm(
     if picture:
         import shapely
 
-        projected = _project(lonlat, geo.WGS84, chosen.crs)
+        projected = project(lonlat, geo.WGS84, chosen.crs)
         share = 100 * result.params["concentration"]["share"]
         drawn = Picture("cell_map", {
             "polygons": projected, "values": result.table["harm"].fill_null(0).to_numpy(), "quantiles": True, "label": "days of imprisonment",
             "title": f"Harm by {words.KINDS.get(by, by)} (Cambridge Crime Harm Index days)",
             "subtitle": words.sentence(words.selection(chosen.params()), f"the top 5% of areas hold {share:.0f}% of the harm; colours are fifths of the areas"),
-            "areas": _Loaded(ctx).backdrop(chosen.crs, shapely.total_bounds(projected), outline=chosen.area["geometry"] if chosen.area else None),
+            "areas": Places(ctx).backdrop(chosen.crs, shapely.total_bounds(projected), outline=chosen.area["geometry"] if chosen.area else None),
         })  # fmt: skip
     return Scan(result, Features(result.table, lonlat, geo.WGS84, result.params) if features else None, drawn)
 
@@ -660,7 +543,7 @@ def accuracy(
         top = result.params["at_coverage"][0]
         both_ids = pl.concat([a.select("id"), b.select("id")]) if "id" in a.columns else None
         frame = both.with_columns(both_ids) if both_ids is not None else both
-        _far_events(result, frame, _Loaded(ctx, points), grid,
+        _far_events(result, frame, Places(None if points else ctx), grid,
                     f"The PAI divides the hit rate by the share of the whole grid's area, so the empty cells inflate it "
                     f"(PAI {top['pai']:,.1f} at {100 * top['coverage']:g}% of the area).")  # fmt: skip
     drawn = None
