@@ -29,13 +29,9 @@ app.add_typer(premises_app, name="premises")
 app.add_typer(complaint_app, name="complaint")
 app.add_typer(review_app, name="case-review")
 
-# The options that supply the people, premises and case-review services' fields.
-FIELD_OPTIONS.update({
-    "category": "--category", "dob": "--dob", "source_ref": "--source-ref", "role": "--role", "event_ids": "--event", "by_source_ref": "--by-source-ref",
-    "premises_type": "--type", "uprn": "--uprn", "lon": "--lon", "lat": "--lat", "band": "--band", "expect_version": "--expect-version",
-    "behaviour_on": "--behaviour-on", "complained_on": "--complained-on", "received_on": "--received-on", "consent": "--consent",
-    "threshold": "--threshold", "held_on": "--held-on", "recommendations": "--recommendations", "on": "--on",
-})  # fmt: skip
+# The people and premises services' fields whose option is spelled otherwise (the others are
+# found on the running command by name).
+FIELD_OPTIONS.update({"event_ids": "--event", "premises_type": "--type"})
 
 Ref = Annotated[str, typer.Argument(help="The record's reference, e.g. PER-2026-0001.")]
 Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading personal data (kept in the audit trail).")]

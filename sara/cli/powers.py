@@ -4,7 +4,7 @@ Each acts as the user named by ``--as`` (or ``SARA_USER``): interventions are pe
 written only by the owning organisation and read by others through sharing-agreement scopes
 (``sara.access.permissions``). A step the law does not allow is refused with what is missing.
 Times without a zone are UK local time (Europe/London). The services' fields are worded as
-the options that supply them (``FIELD_OPTIONS``).
+the options that supply them.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, re
                         no_args_is_help=True)  # fmt: skip
 app.add_typer(power_app, name="power")
 
-# The options that supply the interventions service's fields.
+# The interventions service's fields whose option is spelled otherwise (the others are found
+# on the running command by name).
 FIELD_OPTIONS.update({
-    "power": "--power", "subject_ref": "--subject", "subject_kind": "--kind", "subject_dob": "--dob", "at": "--at", "by_rank": "--rank",
-    "step": "--step", "due": "--due", "amount_gbp": "--amount", "facts": "--fact", "problem_ref": "--problem", "response": "--response",
-    "year_start": "--from", "year_end": "--to",
+    "subject_ref": "--subject", "subject_kind": "--kind", "subject_dob": "--dob", "by_rank": "--rank", "amount_gbp": "--amount", "facts": "--fact",
+    "problem_ref": "--problem", "year_start": "--from", "year_end": "--to",
 })  # fmt: skip
 
 At = Annotated[str | None, typer.Option("--at", help="When (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UK time unless a zone is given; default now).")]
