@@ -27,7 +27,7 @@ location = "Where"
 victim = "Complainant"
 
 [time]
-occurred_from = "When"
+occurred = "When"
 format = "%Y-%m-%d %H:%M"
 
 [coordinates]
