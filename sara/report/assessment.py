@@ -404,8 +404,9 @@ def draw(result: dict, path: Path, areas=None) -> Path:
     for k, (name, geometry) in enumerate(named):
         at = shapely.point_on_surface(geometry)  # a dot too: an LSOA is a speck on a county's map
         ax_map.scatter([at.x], [at.y], s=28, color="#d4351c" if k == 0 else "#1d70b8", edgecolors="white", linewidths=0.8, zorder=6)
-        ax_map.annotate(textwrap.fill(str(name), 16), (at.x, at.y), xytext=(0, 5), textcoords="offset points", fontsize=7, fontweight="bold",
-                        ha="center", va="bottom", path_effects=halo, zorder=7)  # fmt: skip
+        below = k == 0  # the target's name under its dot, the controls' above theirs: a neighbouring control's name cannot cover it
+        ax_map.annotate(textwrap.fill(str(name), 16), (at.x, at.y), xytext=(0, -6 if below else 5), textcoords="offset points", fontsize=7,
+                        fontweight="bold", ha="center", va="top" if below else "bottom", path_effects=halo, zorder=7)  # fmt: skip
     pictures._scale_bar(ax_map)
     legend = [Patch(facecolor=c, alpha=0.6, label=n) for n, c in (("target", "#d4351c"), ("buffer", "#f47738"), ("controls", "#1d70b8")) if shapes[n if n != "controls" else "control"] is not None]
     ax_map.legend(handles=legend, fontsize=7, loc="upper left", bbox_to_anchor=(0, -0.02), ncols=3, frameon=False)
