@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import Db, Json, app, engine_from, fail, option_for, out, print_json, worded
+from sara.cli.base import As, Db, Json, acting_user, app, engine_from, fail, option_for, out, print_json, worded
 
 Points = Annotated[str | None, typer.Option("--points", help="Read points from this CSV instead of the database.")]
 XCol = Annotated[str, typer.Option("--x", help="Column of x (or longitude) in --points.")]
@@ -48,11 +48,15 @@ def _filters(category=None, area=None, start=None, end=None, source=None):
     return Filters(tuple(category) if category else None, area, start, end, source)
 
 
-def _context(db: str | None, points: str | None = None):
-    """The database's context, or None when the points come from a file."""
+def _context(db: str | None, points: str | None = None, acting: str | None = None, as_json: bool = False):
+    """The database's context (signed in as ``acting`` when given), or None when the points
+    come from a file."""
     from sara.services import Context
 
-    return None if points else Context(engine_from(db))
+    if points:
+        return None
+    engine = engine_from(db)
+    return Context(engine, acting_user(engine, acting, as_json, optional=True))
 
 
 def _refusals() -> tuple[type[Exception], ...]:
@@ -163,20 +167,25 @@ def _counts(result, column: str, quiet: str, score: str) -> None:
 
 @app.command()
 def repeats(
-    of: Annotated[str, typer.Option("--of", help="victim, suspect, premises or location (the same point).")] = "location",
+    of: Annotated[str, typer.Option("--of", help="victim, suspect (or offender), premises or location (the same point).")] = "location",
     threshold: Annotated[int, typer.Option(help="Events within the window that make a repeat.")] = 3,
     months: Annotated[int | None, typer.Option(help="Window in calendar months (default 6).")] = None,
     days: Annotated[float | None, typer.Option(help="Window in days (for events with dates).")] = None,
     db: Db = None, points: Points = None, x: XCol = "x", y: YCol = "y", crs: Crs = "EPSG:4326", time: TimeCol = None, no_header: NoHeader = False,
     category: Category = None, area: Area = None, start: From = None, end: To = None, source: Source = None,
     as_json: Json = False, csv: Csv = None, png: Png = None,
+    purpose: Annotated[str, typer.Option("--purpose", help="Why you read victims', suspects' or premises' references (kept in the audit trail).")] = "repeat analysis",
+    acting: As = None,
 ) -> None:  # fmt: skip
-    """Repeat victims, suspects and locations: 3 or more in 6 months by default."""
+    """Repeat victims, suspects and locations: 3 or more in 6 months by default. Victims',
+    suspects' and premises' references appear as they stand only at your organisation's
+    scope (--as), else as pseudonyms."""
     from sara.services import scan as service
 
     def call():
-        return service.repeats(_context(db, points), points=_points(points, x, y, crs, time, no_header), filters=_filters(category, area, start, end, source),
-                               of=of, threshold=threshold, months=months, days=days, picture=png is not None)  # fmt: skip
+        return service.repeats(_context(db, points, acting, as_json), points=_points(points, x, y, crs, time, no_header),
+                               filters=_filters(category, area, start, end, source), of=of, threshold=threshold, months=months, days=days,
+                               picture=png is not None, purpose=purpose)  # fmt: skip
 
     def show(result):
         place = ["place"] if "place" in result.table.columns else ["location"]

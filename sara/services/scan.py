@@ -26,8 +26,9 @@ from sara.scan.result import Note, ScanError, ScanResult
 from sara.services import Context
 from sara.services.places import AREA_KINDS, Places, project
 
-REPEAT_KEYS = {"victim": "victim_ref", "suspect": "suspect_ref", "premises": "premises_ref", "location": "location"}
-REPEAT_WORDS = {"victim": "victims", "suspect": "suspects", "premises": "premises", "location": "locations"}
+# "offender": the suspect references of events (police.uk's word for whoever the crime is charged to).
+REPEAT_KEYS = {"victim": "victim_ref", "suspect": "suspect_ref", "offender": "suspect_ref", "premises": "premises_ref", "location": "location"}
+REPEAT_WORDS = {"victim": "victims", "suspect": "suspects", "offender": "offenders", "premises": "premises", "location": "locations"}
 TREND_COLUMNS = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}
 
 
@@ -208,19 +209,25 @@ def emerging(
 
 def repeats(
     ctx: Context | None, *, points: Points | None = None, filters: Filters = Filters(), of: str = "location", threshold: int = 3,
-    months: int | None = None, days: float | None = None, picture: bool = False,
+    months: int | None = None, days: float | None = None, picture: bool = False, purpose: str = "repeat analysis",
 ) -> Scan:  # fmt: skip
-    """Repeat victims, suspects, premises and locations: 3 or more events in 6 months by
-    default; locations named by their street (police.uk's location text) and areas."""
+    """Repeat victims, suspects (offenders), premises and locations: 3 or more events in 6
+    months by default; locations named by their street (police.uk's location text) and areas.
+
+    The events' victim, suspect and premises references are personal data of the
+    organisation whose export carried them: ``ctx.actor`` sees them as they stand only at a
+    scope their organisation has (``sara.access.references``), else as pseudonyms, which
+    still group; the references shown in clear are audited, with ``purpose``."""
     from sara.scan.repeats import repeats as find
 
     key = REPEAT_KEYS.get(of)
     if key is None:
-        raise Invalid(f"unknown kind of repeat {of!r}", field="of", fix="use victim, suspect, premises or location")
+        raise Invalid(f"unknown kind of repeat {of!r}", field="of", fix="use victim, suspect, offender, premises or location")
     chosen = _select(ctx, points, filters)
-    frame = chosen.frame
+    frame, clear = (chosen.frame, {}) if points else _references_as_seen(ctx, chosen.frame)
     by_time = "occurred_from" if days is not None or (months is None and frame["occurred_from"].null_count() < frame.height) else "month"
     result = _with_selection(find(frame, key=key, time=by_time, threshold=threshold, window_days=days, months=months if days is None else None), chosen)
+    _audit_references(ctx, result.table, clear, purpose)
     if key == "location":
         result.table = Places(None if points else ctx).named(result.table, chosen.crs)
     drawn = None
@@ -233,6 +240,39 @@ def repeats(
             "subtitle": words.sentence(words.selection(result.params), f"{result.table.height:,} reach {threshold} events within {window}"),
         })  # fmt: skip
     return Scan(result, None, drawn)
+
+
+def _references_as_seen(ctx: Context, frame):
+    """``frame`` with its reference columns as ``ctx.actor`` may see them, and per column the
+    references left in clear with their owning organisation."""
+    import polars as pl
+
+    from sara.access import references
+
+    owner_of = references.source_owners(ctx.engine)
+    owners = [owner_of.get(s) for s in frame["source"].to_list()] if "source" in frame.columns else [None] * frame.height
+    clear = {}
+    for column in references.REFERENCES:
+        if column in frame.columns and frame[column].null_count() < frame.height:
+            seen, clear[column] = references.as_seen_by(ctx.engine, ctx.actor, column, frame[column].to_list(), owners, at=ctx.now)
+            frame = frame.with_columns(pl.Series(column, seen, dtype=pl.String))
+    return frame, clear
+
+
+def _audit_references(ctx: Context | None, table, clear: dict[str, dict[str, int]], purpose: str) -> None:
+    """One audit entry per owning organisation for the references a result shows in clear."""
+    from collections import Counter
+
+    from sara.access import audit
+
+    shown = Counter()
+    for column, owners in clear.items():
+        if column in table.columns:
+            for ref in set(table[column].drop_nulls().to_list()) & set(owners):
+                shown[(column, owners[ref])] += 1
+    if shown and ctx is not None:
+        audit.append(ctx.engine, *[audit.Entry("read", ctx.actor, "event references", column, owner_org_id=owner, purpose=purpose, detail={"shown": n})
+                                   for (column, owner), n in sorted(shown.items(), key=str)])  # fmt: skip
 
 
 def _repeat_labels(top, key: str) -> list[str]:
