@@ -12,8 +12,7 @@ import pytest
 from sara.access import audit, users
 from sara.intake.load import load_police_uk
 from sara.intake.mapped import load_events
-from sara.services import Context
-from sara.services import data
+from sara.services import Context, data
 from tests.cli import PASSWORD, ok_json
 from tests.conftest import FIXTURES
 
