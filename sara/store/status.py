@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from pathlib import Path
 
 from sqlalchemy import Engine, distinct, func, or_, select
 
@@ -91,13 +89,3 @@ def quarantined(engine: Engine, *, reason: str | None = None, file: str | None =
         rows = conn.execute(query.order_by(Load.id.desc(), Quarantine.line).limit(limit)).mappings().all()
     return [dict(r) | {"loaded_at": r["loaded_at"].isoformat() if isinstance(r["loaded_at"], dt.datetime) else r["loaded_at"],
                        "partner": r["source_kind"] == PARTNER} for r in rows], total  # fmt: skip
-
-
-def export_quarantine(engine: Engine, path: Path) -> int:
-    """Writes every quarantined row to ``path`` as CSV; returns how many."""
-    rows, _ = quarantined(engine)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["file", "line", "reason", "raw", "kind", "path", "loaded_at"])
-        writer.writeheader()
-        writer.writerows(rows)
-    return len(rows)
