@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import access, areas, casework, emerging, gistar, intake, kde, near_repeat, trends
+from bench import access, areas, casework, emerging, gistar, hostile, intake, kde, near_repeat, trends
 
-BENCHMARKS = [intake, areas, kde, gistar, emerging, near_repeat, trends, casework, access]
+BENCHMARKS = [intake, hostile, areas, kde, gistar, emerging, near_repeat, trends, casework, access]
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -109,7 +109,7 @@ def members(zf: zipfile.ZipFile, suffixes: tuple[str, ...]) -> tuple[list[tuple[
     """(index, name) of each member with one of ``suffixes`` that may be read, in name
     order; and (name, reason) for each that may not: too large, encrypted, a zip inside the
     zip, a name the directory repeats (which of them is meant cannot be told)."""
-    infos = [(i, info) for i, info in enumerate(zf.infolist()) if not info.is_dir()]
+    infos = [(i, info) for i, info in enumerate(zf.infolist()) if info.filename and not info.filename.endswith("/")]
     repeats = Counter(info.filename for _, info in infos)
     good, bad, told = [], [], set()
     for i, info in infos:

@@ -30,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sara.intake import lines as text_lines
 from sara.intake.lines import BLOCK, Block, blocks
 from sara.intake.rows import LINE, RAW_LIMIT, RawTable, RefusedFile, Rejected
 
@@ -81,14 +82,16 @@ class CsvReader:
     """One CSV file read from a binary stream: ``header`` at once, then ``tables`` block
     by block, each a ``RawTable`` (the last has ``last`` set)."""
 
-    def __init__(self, stream, *, encoding: str = "utf-8", block: int = BLOCK) -> None:
-        self._blocks = blocks(stream, encoding, block)
+    def __init__(self, stream, *, encoding: str = "utf-8", block: int | None = None) -> None:
+        self._blocks = blocks(stream, encoding, block or text_lines.BLOCK)
         self._first = next(self._blocks)
         data = self._first.data
         self.empty = self._first.last and not data.strip()
         end = data.find(b"\n")
         self._body = end + 1 if end >= 0 else len(data)
-        self.header = [] if self.empty else read_header(data[: self._body])
+        # A header line that is not UTF-8 is shown as it stands (\xff), so a refusal names it.
+        undecodable = [r.raw.encode() for r in self._first.rejected if r.line == 1]
+        self.header = [] if self.empty else read_header(undecodable[0] if undecodable else data[: self._body])
 
     def tables(self, check_header) -> Iterator[RawTable]:
         """The rows block by block. ``check_header(columns)`` returns None when the
@@ -116,13 +119,19 @@ def read_csv(data: bytes, check_header, *, encoding: str = "utf-8") -> RawTable:
 
 @dataclass
 class _Skip:
-    """A row being skipped past its limit: where it started, its start, and whether the
-    data skipped so far ends inside a quoted value."""
+    """A row being skipped past its limit: where it started, its start (``head``, what
+    is kept of its text), the bytes it holds so far, and whether the data skipped so far
+    ends inside a quoted value."""
 
     line: int
     head: str
     reason: str
+    size: int = 0
     quoted: bool = True
+
+    def rejected(self) -> Rejected:
+        more = max(self.size - len(self.head), 0)
+        return Rejected(self.line, self.head + f"... [about {more:,} more characters not kept]", self.reason)
 
 
 def _plain(data: bytes) -> bool:
@@ -183,10 +192,10 @@ class _Parser:
     def _skipping(self, data: bytes, first: int, last: bool, rejected: list[Rejected]) -> tuple[bytes, int]:
         """Skips the rest of an over-long row; the rest of ``data`` after it."""
         end, self.skip.quoted = record_end(data, self.skip.quoted)
+        self.skip.size += len(data) if end is None else end
         if end is None and not last:
             return b"", first + data.count(b"\n")
-        skipped = self.skip
-        rejected.append(Rejected(skipped.line, skipped.head, skipped.reason))
+        rejected.append(self.skip.rejected())
         self.skip = None
         if end is None:
             return b"", first
@@ -225,7 +234,8 @@ class _Parser:
                     stop, quoted = record_end(source.readline(), quoted=True)
                     skipped, end = skipped + 1, end + 1
                 if stop is None and quoted and not last:
-                    self.skip = _Skip(first + start, raw(start, end)[:RAW_LIMIT], TOO_LONG_VALUE)
+                    text = raw(start, end)
+                    self.skip = _Skip(first + start, text[:RAW_LIMIT], TOO_LONG_VALUE, len(text))
                 else:
                     bad.append(Rejected(first + start, raw(start, end), TOO_LONG_VALUE))
                 start, final = end, None
@@ -267,7 +277,7 @@ class _Parser:
         if last:
             bad.append(Rejected(first + start, raw, UNCLOSED))
         elif len(text) > MAX_RECORD:
-            self.skip = _Skip(first + start, raw[:RAW_LIMIT], TOO_LONG_ROW)
+            self.skip = _Skip(first + start, raw[:RAW_LIMIT], TOO_LONG_ROW, len(text))
         else:
             self.carry, self.carry_line = text.encode("utf-8"), first + start
 

@@ -1,8 +1,9 @@
 """A text file as blocks of whole lines in UTF-8, read a block at a time, so memory stays
 bounded whatever the size of the file.
 
-Lines end with LF, optionally after a CR (Windows). A file whose first block holds CRs but
-no LF ends its lines with CR alone (classic Mac OS) and is read so. Each block is decoded
+Lines end with LF, optionally after a CR (Windows). A file whose first line ends with CR
+alone (classic Mac OS) is read with CR and LF swapped, so CR ends its lines and a stray LF
+in it is what a stray CR is elsewhere. Each block is decoded
 from the file's encoding; a line that cannot be decoded is blanked (left as an empty line,
 so every later line keeps its true number) and reported as a ``Rejected``. So is a line
 longer than ``MAX_LINE``, which is never held whole: its first ``RAW_LIMIT`` characters are
@@ -21,7 +22,7 @@ import numpy as np
 from sara.intake.rows import RAW_LIMIT, RefusedFile, Rejected
 
 BLOCK = 16 << 20  # bytes read at a time: a block of about 100,000 police.uk rows
-MAX_LINES = 200_000  # lines in one block, so a file of tiny lines makes no huge block
+MAX_LINES = 100_000  # lines in one block, so a file of tiny lines makes no huge block
 MAX_LINE = 64 << 20
 UNDECODABLE = "undecodable bytes: the line is not valid {encoding} (save the file as UTF-8, or set the encoding in the mapping)"
 TOO_LONG = f"a line longer than {MAX_LINE >> 20} MiB: not read (only its start is kept here)"
@@ -100,6 +101,16 @@ def _decoded(data: bytes, encoding: str, utf8: bool, first_line: int) -> tuple[b
     return b"\n".join(out), rejected
 
 
+_SWAP = bytes.maketrans(b"\r\n", b"\n\r")
+
+
+def _ends_lines_with_cr(data: bytes) -> bool:
+    """Whether the first line of ``data`` ends with CR alone (classic Mac OS)."""
+    cr = data.find(b"\r")
+    lf = data.find(b"\n")
+    return cr >= 0 and (lf < 0 or cr < lf) and data[cr + 1 : cr + 2] != b"\n"
+
+
 def _pieces(stream, size: int) -> Iterator[tuple[bytes, int, list[Rejected]]]:
     """(bytes of whole lines, number of the first, over-long lines blanked in them); the
     last piece may end without LF. Bytes are as in the file, less a UTF-8 byte order mark."""
@@ -109,9 +120,9 @@ def _pieces(stream, size: int) -> Iterator[tuple[bytes, int, list[Rejected]]]:
         if first:
             first = False
             piece = piece.removeprefix(codecs.BOM_UTF8)
-            cr_only = b"\n" not in piece and b"\r" in piece
+            cr_only = _ends_lines_with_cr(piece)
         if cr_only:
-            piece = piece.replace(b"\r", b"\n")
+            piece = piece.translate(_SWAP)
         if not piece:
             if carry:
                 yield carry, line, []
@@ -123,7 +134,7 @@ def _pieces(stream, size: int) -> Iterator[tuple[bytes, int, list[Rejected]]]:
             while (end := piece.find(b"\n")) < 0 and piece:  # skip the rest of the line unread
                 piece = stream.read(size)
                 if cr_only:
-                    piece = piece.replace(b"\r", b"\n")
+                    piece = piece.translate(_SWAP)
             carry = piece[end + 1 :] if piece else b""
             raw = head.decode("utf-8", "backslashreplace")[:RAW_LIMIT]
             yield (b"\n" if piece else b""), line, [Rejected(line, raw, TOO_LONG)]

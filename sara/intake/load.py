@@ -42,7 +42,7 @@ from sara.store.schema import Event, Load, Outcome, Quarantine, Source, StopSear
 Tick = Callable[[str, int], None]
 EVENT = Event.__table__
 REVISED_EVENT = ("outcome", "context")
-AHEAD = 4  # parts a reader may run ahead of the writer: a few blocks, or two small files
+AHEAD = 2  # parts a reader may run ahead of the writer: a block or two, or the next small file
 MAX_QUARANTINED = 1_000_000  # rows of one file; more, and the file is not what it claims
 
 
@@ -62,13 +62,13 @@ def _forget_quarantine(conn: Connection, load_id: int, source: int | None, kind:
 
 
 def _quarantine(conn: Connection, load_id: int, kind: str, file: str, rejected: list[Rejected]) -> None:
-    """Stores rejected rows; their text as ``storable`` makes it (a NUL as ``\\x00``)."""
+    """Stores rejected rows in bulk; their text as ``storable`` makes it (a NUL as ``\\x00``)."""
     if rejected:
-        conn.execute(
-            insert(Quarantine),
-            [{"load_id": load_id, "kind": kind, "file": storable(file), "line": r.line, "raw": storable(r.raw, RAW_LIMIT), "reason": storable(r.reason)}
-             for r in rejected],
-        )  # fmt: skip
+        rows = pl.DataFrame(
+            {"line": [r.line for r in rejected], "raw": [storable(r.raw, RAW_LIMIT) for r in rejected], "reason": [storable(r.reason) for r in rejected]},
+            schema={"line": pl.Int64, "raw": pl.String, "reason": pl.String},
+        )
+        bulk.insert_frame(conn, Quarantine.__table__, rows.with_columns(load_id=pl.lit(load_id, pl.Int64), kind=pl.lit(kind), file=pl.lit(storable(file))))
 
 
 @dataclass
@@ -244,12 +244,12 @@ def write(engine: Engine, head: Parsed, chunks: Iterator[Chunk], target: Target 
             _forget_quarantine(conn, load_id, sid, head.kind, file)
             notes = target.notes() if target.notes else None
             for chunk in chunks:
-                written += bulk.upsert(conn, target.table, chunk.rows, source_id=sid, load_id=load_id, revised=target.revised)
-                _quarantine(conn, load_id, head.kind, file, chunk.rejected)
                 reasons.update(r.reason for r in chunk.rejected)
                 if sum(reasons.values()) > MAX_QUARANTINED:
                     top = "; ".join(f"{n:,} {why}" for why, n in reasons.most_common(3))
                     raise RefusedFile(f"more than {MAX_QUARANTINED:,} of its rows cannot be loaded ({top}): is it the file it claims to be?")
+                written += bulk.upsert(conn, target.table, chunk.rows, source_id=sid, load_id=load_id, revised=target.revised)
+                _quarantine(conn, load_id, head.kind, file, chunk.rejected)
                 rows_read += chunk.rows_read
                 if notes:
                     notes.add(conn, chunk.rows)

@@ -166,8 +166,9 @@ def _marked_last(tables: Iterator[RawTable]) -> Iterator[RawTable]:
 def _uncached_formulas(copy, path: str | None) -> dict[int, int]:
     """Row number -> first column (1-based) of the cells of a worksheet part that hold a
     formula with no saved value: openpyxl would read them as empty. Workbooks written by
-    programs that do not calculate (many report generators) have them. Found by one
-    streaming pass over the sheet's XML, made only when the sheet holds formulas at all."""
+    programs that do not calculate (openpyxl itself, many report generators) have them:
+    ``<c><f>...</f><v/></c>``. Found by one streaming pass over the sheet's XML (ECMA-376
+    Part 1, 18.3.1.4), made only when the sheet holds formulas at all."""
     if not path:
         return {}
     with zipfile.ZipFile(copy) as zf:
@@ -192,8 +193,9 @@ def _uncached_formulas(copy, path: str | None) -> dict[int, int]:
                     continue
                 if tag == "c":
                     column = _column_of(element.get("r"), column + 1)
-                    parts = {child.tag.rpartition("}")[2] for child in element}
-                    if "f" in parts and "v" not in parts and "is" not in parts:
+                    parts = {child.tag.rpartition("}")[2]: child.text for child in element}
+                    # An empty <v> is a saved empty text only in a cell typed "str".
+                    if "f" in parts and not parts.get("v") and element.get("t") not in ("str", "inlineStr"):
                         found.setdefault(row, column)
                 elif tag == "row" and parent is not None:
                     parent.clear()  # rows read so far: memory stays flat
