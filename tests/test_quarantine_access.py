@@ -13,7 +13,7 @@ from sara.access import audit, users
 from sara.intake.load import load_police_uk
 from sara.intake.mapped import load_events
 from sara.services import Context, data
-from tests.cli import PASSWORD, ok_json
+from tests.cli import PASSWORD, err_json, ok_json
 from tests.conftest import FIXTURES
 
 MAPPING = """
@@ -116,3 +116,20 @@ def test_the_web_page_shows_no_partner_row(loaded):
     engine, _ = loaded
     page = TestClient(create_app(engine)).get("/quarantine").text
     assert leaked(page) == [] and "not shown here" in page and "Jordan" not in page
+
+
+def test_a_partner_loads_its_own_export_and_only_it_sees_the_raw_rows(engine, db_url, tmp_path):
+    for name, kind in (("Derbyshire Police", "police"), ("Bolsover DC", "council")):
+        users.add_organisation(engine, name, kind)
+    users.add_user(engine, "police.analyst", "Derbyshire Police", "analyst", PASSWORD)
+    users.add_user(engine, "council.analyst", "Bolsover DC", "analyst", PASSWORD)
+    users.add_user(engine, "council.viewer", "Bolsover DC", "public_viewer", PASSWORD)
+    (tmp_path / "log.toml").write_text(MAPPING)
+    (tmp_path / "log.csv").write_text(LOG)
+    args = ("load", "events", str(tmp_path / "log.csv"), "--mapping", str(tmp_path / "log.toml"), "--db", db_url)
+    assert "not allowed" in err_json(*args, "--as", "council.viewer")
+    assert ok_json(*args, "--as", "council.analyst")["quarantined"] == 2
+    assert leaked(data.quarantine(ctx(engine, "council.analyst"))) and data.quarantine(ctx(engine, "council.analyst"))["not_shown"] == 0
+    police = data.quarantine(ctx(engine, "police.analyst"))
+    assert police["not_shown"] == 2 and leaked(police) == []  # the host's analyst is no reader of the council's rows
+    assert "another organisation" in err_json(*args, "--as", "police.analyst")  # nor may the police load into the council's source

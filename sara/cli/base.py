@@ -200,18 +200,15 @@ def show_assignment(areas: dict) -> None:
             out.print(info["note"], highlight=False)
 
 
-def run_load(db: str | None, as_json: bool, paths: list[str], suffixes: tuple[str, ...], label: str, load) -> None:
-    """Connects, runs ``load(engine, tick)`` under a progress bar over the files, shows the
-    summary; a database or mapping problem is one line and exit 1."""
+def run_load(db: str | None, as_json: bool, acting: str | None, paths: list[str], suffixes: tuple[str, ...], label: str, load) -> None:
+    """Signs in as ``acting`` if given, runs ``load(ctx, tick)`` (one service) under a
+    progress bar over the files, shows the summary; a database, mapping or permission problem
+    is one line and exit 1."""
     from sara.intake.files import expand
-    from sara.store.engine import connect
 
-    with database_errors(as_json):
-        engine = connect(db)
+    def call(ctx):
         items, _ = expand(paths, suffixes)
-        try:
-            with progress(label, len(items)) as tick:
-                report = load(engine, tick)
-        except ValueError as exc:
-            fail(str(exc), as_json)
-    show_load(report, as_json)
+        with progress(label, len(items)) as tick:
+            return load(ctx, tick)
+
+    show_load(in_context(as_json, db, acting, call, optional=True), as_json)

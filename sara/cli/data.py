@@ -47,12 +47,13 @@ def load_police_uk(
     paths: Annotated[list[str], typer.Argument(help="CSV files, folders or zip archives in the data.police.uk layout.")],
     db: Db = None,
     as_json: Json = False,
+    acting: As = None,
 ) -> None:
-    """Load data.police.uk street, outcomes and stop-and-search files."""
+    """Load data.police.uk street, outcomes and stop-and-search files (public data)."""
     from sara.intake.files import SUFFIXES
-    from sara.intake.load import load_police_uk as load
+    from sara.services import data
 
-    run_load(db, as_json, paths, SUFFIXES, "loading police.uk", lambda engine, tick: load(engine, paths, tick))
+    run_load(db, as_json, acting, paths, SUFFIXES, "loading police.uk", lambda ctx, tick: data.load_police_uk(ctx, paths, tick))
 
 
 @load_app.command("events")
@@ -61,12 +62,15 @@ def load_events(
     mapping: Annotated[Path, typer.Option("--mapping", help="TOML mapping naming the file's columns (see mappings/README.md).")],
     db: Db = None,
     as_json: Json = False,
+    acting: As = None,
 ) -> None:
-    """Load force or partner exports (CSV, XLSX) described by a mapping."""
+    """Load force or partner exports (CSV, XLSX) described by a mapping, as your
+    organisation's (--as; without it, the operator's): their quarantined rows are then seen
+    only by your organisation's analysts and administrators."""
     from sara.intake.mapped import SUFFIXES
-    from sara.intake.mapped import load_events as load
+    from sara.services import data
 
-    run_load(db, as_json, paths, SUFFIXES, "loading events", lambda engine, tick: load(engine, paths, str(mapping), tick))
+    run_load(db, as_json, acting, paths, SUFFIXES, "loading events", lambda ctx, tick: data.load_events(ctx, paths, str(mapping), tick))
 
 
 @load_app.command("areas")
@@ -78,14 +82,15 @@ def load_areas(
     population: Annotated[str | None, typer.Option(help="A CSV of area code and population to attach.")] = None,
     db: Db = None,
     as_json: Json = False,
+    acting: As = None,
 ) -> None:
     """Load boundaries and place every event in them (point-in-polygon, or its LSOA code)."""
     from sara.intake.areas import SUFFIXES
-    from sara.intake.areas import load_areas as load
+    from sara.services import data
 
     run_load(
-        db, as_json, paths, SUFFIXES, f"loading {kind} areas",
-        lambda engine, tick: load(engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick),
+        db, as_json, acting, paths, SUFFIXES, f"loading {kind} areas",
+        lambda ctx, tick: data.load_areas(ctx, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick),
     )  # fmt: skip
 
 

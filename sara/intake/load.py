@@ -46,13 +46,15 @@ AHEAD = 2  # parts a reader may run ahead of the writer: a block or two, or the 
 MAX_QUARANTINED = 1_000_000  # rows of one file; more, and the file is not what it claims
 
 
-def source_id(conn: Connection, name: str, kind: str, crs: str) -> int:
+def source_id(conn: Connection, name: str, kind: str, crs: str, owner: int | None = None) -> int:
+    """The source called ``name``, made (owned by the ``owner`` organisation: None, the
+    operator) when new."""
     found = conn.execute(select(Source.id, Source.crs).where(Source.name == name)).first()
     if found:
         if found.crs != crs:
             raise RefusedFile(f"source {name!r} holds coordinates in {found.crs}, not {crs}: use another source name")
         return found.id
-    return conn.execute(insert(Source).values(name=name, kind=kind, crs=crs).returning(Source.id)).scalar_one()
+    return conn.execute(insert(Source).values(name=name, kind=kind, crs=crs, organisation_id=owner).returning(Source.id)).scalar_one()
 
 
 def _forget_quarantine(conn: Connection, load_id: int, source: int | None, kind: str, file: str) -> None:
@@ -120,6 +122,7 @@ class Target:
     table: object
     revised: tuple[str, ...] = ()
     notes: Callable[[], Notes] | None = None
+    owner: int | None = None  # the organisation whose export it is (None: the operator's)
 
 
 def parts(item: InputFile, read: Callable) -> Iterator[Part]:
@@ -231,7 +234,7 @@ def write(engine: Engine, head: Parsed, chunks: Iterator[Chunk], target: Target 
     written, reasons, rows_read = bulk.Written(), Counter(), 0
     try:
         with engine.begin() as conn:
-            sid = source_id(conn, *target.source)
+            sid = source_id(conn, *target.source, owner=target.owner)
             if conn.dialect.name == "postgresql":
                 # Loads of one source run one at a time, so two never both insert a new key.
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": sid})

@@ -29,6 +29,7 @@ import datetime as dt
 import io
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from itertools import chain
 
@@ -38,7 +39,7 @@ from pyproj import CRS
 from sqlalchemy import Connection, Engine, select
 
 from sara import geo
-from sara.errors import Invalid
+from sara.errors import Forbidden, Invalid
 from sara.intake import checks
 from sara.intake.csvfile import CsvReader
 from sara.intake.files import InputFile, Stream, expand
@@ -90,28 +91,30 @@ EVENT_COLUMNS = (
 REVISED_WITHOUT_ID = ("outcome", "context")
 
 
-def load_events(engine: Engine, paths: list[str], mapping_path: str, tick: Tick | None = None) -> LoadReport:
+def load_events(engine: Engine, paths: list[str], mapping_path: str, tick: Tick | None = None, *, organisation_id: int | None = None) -> LoadReport:
     """Loads force or partner exports (CSV or XLSX files, folders, zip archives) described
-    by the mapping at ``mapping_path``. A bad mapping raises ``Invalid`` saying what to
-    fix, before any file is read; a file that does not fit the mapping is refused in the
-    report while the others load."""
+    by the mapping at ``mapping_path``, as the export of ``organisation_id`` (None: the
+    operator's). A bad mapping raises ``Invalid`` saying what to fix, before any file is
+    read; a file that does not fit the mapping is refused in the report while the others load."""
     mapping = read_mapping(mapping_path)
-    check_source(engine, mapping)
+    check_source(engine, mapping, organisation_id)
     items, missing = expand(paths, SUFFIXES)
     report = LoadReport(missing=[{"path": p, "error": e} for p, e in missing])
-    goal = target(mapping)
+    goal = replace(target(mapping), owner=organisation_id)
     report.files = load_files(engine, items, lambda item, stream: read_events(item, stream, mapping), lambda head: goal, tick)
     report.areas = place_new_events(engine, tick)
     return report
 
 
-def check_source(engine: Engine, mapping: Mapping) -> None:
-    """``Invalid`` if the mapping's source name is taken by another kind of source, or
-    holds events in another projected CRS."""
+def check_source(engine: Engine, mapping: Mapping, organisation_id: int | None = None) -> None:
+    """``Invalid`` if the mapping's source name is taken by another kind of source, holds
+    events in another projected CRS, or holds another organisation's export (``Forbidden``)."""
     with engine.connect() as conn:
-        found = conn.execute(select(Source.kind, Source.crs).where(Source.name == mapping.source)).first()
+        found = conn.execute(select(Source.kind, Source.crs, Source.organisation_id).where(Source.name == mapping.source)).first()
     if found is None:
         return
+    if found.organisation_id != organisation_id:
+        raise Forbidden(f"mapping {mapping.name}: the source {mapping.source!r} holds another organisation's export: give the mapping another source name")
     if found.kind != SOURCE_KIND:
         raise Invalid(f"mapping {mapping.name}: source {mapping.source!r} is the name of a {found.kind} source", field="source", fix="give the mapping another source name")
     if found.crs != mapping.projected_crs:

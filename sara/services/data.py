@@ -13,6 +13,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from sara.access import audit
+from sara.access.permissions import require
 from sara.access.roles import RAW_ROW_READERS
 from sara.services import Context
 from sara.store import status as store
@@ -21,6 +22,37 @@ from sara.store.schema import access as sa_
 COLUMNS = ("file", "line", "reason", "raw", "kind", "path", "loaded_at")
 PURPOSE = "data quality"
 NOT_SHOWN = "rows of force or partner files hold personal data: an analyst or administrator of the organisation that loaded them sees them"
+
+
+def _may_load(ctx: Context) -> None:
+    """A signed-in loader must be one who may write their organisation's events."""
+    if ctx.actor is not None:
+        require(ctx.actor, "write", "event", ctx.actor.organisation_id)
+
+
+def load_police_uk(ctx: Context, paths: list[str], tick=None):
+    """Load data.police.uk files (public data, owned by nobody)."""
+    from sara.intake.load import load_police_uk as load
+
+    _may_load(ctx)
+    return load(ctx.engine, paths, tick)
+
+
+def load_events(ctx: Context, paths: list[str], mapping: str, tick=None):
+    """Load a force or partner export as the actor's organisation's (the operator's without
+    one): its quarantined rows are then theirs to see."""
+    from sara.intake.mapped import load_events as load
+
+    _may_load(ctx)
+    return load(ctx.engine, paths, mapping, tick, organisation_id=ctx.actor.organisation_id if ctx.actor else None)
+
+
+def load_areas(ctx: Context, paths: list[str], kind: str, *, code_field=None, name_field=None, population_csv=None, tick=None):
+    """Load boundaries of one kind and place every event in them."""
+    from sara.intake.areas import load_areas as load
+
+    _may_load(ctx)
+    return load(ctx.engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population_csv, tick=tick)
 
 
 def status(ctx: Context) -> dict:
