@@ -19,8 +19,9 @@ import shapely
 from sqlalchemy import func, select
 
 from sara import geo
+from sara.errors import Invalid
 from sara.intake import assign
-from sara.intake.areas import load_areas
+from sara.intake.areas import load_areas, read_population
 from sara.intake.assign import assign_kind, assign_new_events
 from sara.intake.load import load_police_uk
 from sara.store.schema import Area, Event, EventArea, Load, Quarantine
@@ -313,6 +314,14 @@ def test_a_population_file_without_the_columns_stops_before_anything_is_written(
         load_areas(engine, [LSOAS], "lsoa", population_csv=str(csv_path))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Area)).scalar_one() == 0
+
+
+def test_a_population_file_that_is_not_csv_is_refused_in_one_line(tmp_path):
+    csv_path = tmp_path / "people.csv"
+    csv_path.write_text('LSOA Code,All Ages\nE01019478,"' + "9" * 200_000 + '"\n')
+    with pytest.raises(Invalid, match=r"people.csv cannot be read as CSV \(line 2: field larger than field limit") as refused:
+        read_population(str(csv_path))
+    assert refused.value.field == "population"
 
 
 # --- placing events ---------------------------------------------------------------------

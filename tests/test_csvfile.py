@@ -8,7 +8,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sara.intake.csvfile import read_csv
+from sara.intake.csvfile import CsvReader, read_csv, record_end
 from sara.intake.rows import LINE
 
 HEADER = ["a", "b", "c"]
@@ -66,3 +66,36 @@ def test_a_byte_order_mark_and_crlf_endings_are_read():
     table = read_csv(b"\xef\xbb\xbfa,b,c\r\n1,2,3\r\n", lambda header: None)
     assert table.frame.columns[:3] == HEADER
     assert table.frame.select("a", "b", "c").rows() == [("1", "2", "3")]
+
+
+def read_in_blocks(data: bytes, block: int):
+    parts = list(CsvReader(io.BytesIO(data), block=block).tables(lambda header: None))
+    return [row for p in parts for row in p.frame.select(LINE, *HEADER).rows()], [(r.line, r.raw, r.reason) for p in parts for r in p.rejected]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab,"\n\r\x00 é', max_size=60), st.integers(1, 24))
+def test_blocks_of_any_size_read_exactly_what_the_whole_file_reads(body, block):
+    # Quoted values, stray CRs and NULs cut anywhere by the end of a block: a record cut in
+    # two is carried into the next block, so the rows and their lines never change.
+    data = ("a,b,c\n" + body).encode()
+    whole = read_csv(data, lambda header: None)
+    rows, rejected = read_in_blocks(data, block)
+    assert rows == whole.frame.select(LINE, *HEADER).rows()
+    assert sorted(rejected) == sorted((r.line, r.raw, r.reason) for r in whole.rejected)
+
+
+def test_a_row_ends_where_the_csv_module_says_it_does():
+    assert record_end('a,"b\nc",d\ne\n') == (10, False)  # the newline inside quotes is part of the value
+    assert record_end('a,"b\n') == (None, True)  # a quote still open
+    assert record_end('x"y,"z""",w\n') == (12, False)  # a quote inside a value opens nothing; "" is a quote
+    assert record_end('more",z\n', quoted=True) == (8, False)
+
+
+def test_cr_only_files_are_read_and_a_stray_cr_elsewhere_is_its_own_bad_line():
+    mac = read_csv(b"a,b,c\r1,2,3\r4,5,6\r", lambda header: None)
+    assert mac.frame.select(LINE, "a").rows() == [(2, "1"), (3, "4")]
+
+    table = read_csv(b"a,b,c\n1,2\r,3\n4,5,6\n", lambda header: None)
+    assert table.frame.select(LINE, "a").rows() == [(3, "4")]
+    assert [(r.line, r.raw) for r in table.rejected] == [(2, "1,2\r,3")]

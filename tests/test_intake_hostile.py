@@ -269,6 +269,15 @@ def test_a_file_of_garbage_is_refused_once_too_many_rows_are_quarantined(engine,
     assert count(engine) == ROWS and count(engine, Quarantine) == 0
 
 
+def test_a_stop_and_search_file_whose_name_holds_no_force_of_a_usable_length_is_refused(engine, tmp_path):
+    searches = (FIXTURES / "2025-01-derbyshire-stop-and-search.csv").read_bytes()
+    long = write(tmp_path / f"2025-01-{'x' * 120}-stop-and-search.csv", searches)
+
+    report = load_police_uk(engine, [long])
+
+    assert refused(report)[long] == "the force in the file name is longer than 100 characters: name the file YYYY-MM-<force>-stop-and-search.csv"
+
+
 def test_a_file_read_in_many_blocks_keeps_the_keys_of_a_file_read_whole(engine, tmp_path, monkeypatch):
     # Identical ASB rows and repeated Crime IDs land in different blocks: their ordinals
     # must run on across blocks, so a re-load of the file read whole finds every row.

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from sqlalchemy import func, select
 
+from sara.errors import Invalid
 from sara.intake.mapped import WITHHELD, events_from, load_events, read_table
 from sara.intake.mapping import parse_mapping, read_mapping
 from sara.store.schema import Event, Quarantine, Source
@@ -433,3 +434,44 @@ def test_a_revision_into_another_month_is_counted_in_the_notes(engine, tmp_path)
     with engine.connect() as conn:
         held = conn.execute(select(Event.month, Event.occurred_from).where(Event.source_ref == "CR8").order_by(Event.month)).all()
     assert [tuple(r) for r in held] == [(dt.date(2025, 1, 1), dt.datetime(2025, 1, 15)), (dt.date(2025, 2, 1), dt.datetime(2025, 2, 2, 10))]
+
+
+@pytest.mark.parametrize("name", ["police.uk", "Police.UK", " police.uk "])
+def test_a_mapping_may_not_call_its_source_police_uk(name):
+    # That source is the police.uk reader's: its rows are keyed in their own way, and a
+    # mapped export merged into it would update or duplicate police.uk rows.
+    with pytest.raises(Invalid, match=r"source = '.*' is the police.uk reader's own source: data.police.uk files load with the police.uk reader") as refused:
+        parse_mapping(FORCE_MAPPING.replace('source = "Northshire Police crime export"', f'source = "{name}"'), "force.toml")
+    assert refused.value.field == "mapping"
+
+
+def test_names_with_control_characters_are_refused():
+    with pytest.raises(Invalid, match="source must be a name in quotes, at most 100 characters, with no control characters"):
+        parse_mapping(FORCE_MAPPING.replace('source = "Northshire Police crime export"', 'source = "Northshire\\u0000"'), "force.toml")
+    with pytest.raises(Invalid, match=r'columns.category must be a column name in quotes'):
+        parse_mapping(FORCE_MAPPING.replace('category = "Offence"', 'category = "Off\\nence"'), "force.toml")
+
+
+def test_a_utf16_export_reads_with_its_encoding(engine, tmp_path):
+    path = tmp_path / "council.csv"
+    path.write_bytes("Ref,Type,Date,Place\r\nN1,Noise,2025-01-03 22:10,Café Row\r\nN2,Litter,2025-01-04,Market Place\r\n".encode("utf-16"))
+    mapping = 'source = "Council ASB log"\nencoding = "utf-16"\n[columns]\nsource_id = "Ref"\ncategory = "Type"\nlocation = "Place"\n[time]\noccurred = "Date"\n'
+
+    report = load_events(engine, [str(path)], write_mapping(tmp_path, mapping, "council.toml"))
+
+    assert (report.files[0].rows_read, report.files[0].inserted) == (2, 2)
+    assert events_by_ref(engine, "Council ASB log")["N1"]["location"] == "Café Row"
+
+
+def test_a_workbook_read_in_many_chunks_keeps_the_keys_of_one_read_whole(engine, tmp_path, monkeypatch):
+    from sara.intake import xlsx
+
+    rows = [["Ref", "Type", "Date"]] + [["", "Noise", dt.date(2025, 1, 1 + i % 3)] for i in range(30)]  # no id: keyed by text and ordinal
+    path = write_xlsx(tmp_path / "log.xlsx", {"Log": rows})
+    mapping = write_mapping(tmp_path, 'source = "Council ASB log"\n[columns]\ncategory = "Type"\n[time]\noccurred = "Date"\n', "log.toml")
+    load_events(engine, [path], mapping)
+    monkeypatch.setattr(xlsx, "CHUNK_ROWS", 4)
+
+    again = load_events(engine, [path], mapping).files[0]
+
+    assert (again.rows_read, again.inserted, again.unchanged) == (30, 0, 30)

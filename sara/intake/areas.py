@@ -220,19 +220,6 @@ def _source(item: InputFile) -> tuple[str, str]:
     return f"/vsizip/{archive}/{item.name}", f"{archive}!{item.name}"
 
 
-def _sha256(item: InputFile) -> str:
-    digest = hashlib.sha256()
-    if item.archive is None:
-        with open(item.path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    else:
-        with zipfile.ZipFile(item.archive) as zf, zf.open(item.name) as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 def _layers(gdal_path: str) -> list[str | None]:
     """The layers to read: the only one, or every layer with polygons (a GeoPackage may hold several)."""
     layers = pyogrio.list_layers(gdal_path)
@@ -259,7 +246,7 @@ def read_areas(item: InputFile, kind: str, code_field: str | None = None, name_f
         suffix = "" if layer is None else f"#{layer}"
         parsed = ParsedAreas(item.path + suffix, ident + suffix, PurePosixPath(item.name).name + suffix)
         try:
-            parsed.sha256 = _sha256(item)
+            parsed.sha256 = item.sha256()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 meta, _, wkb, values = pyogrio.raw.read(gdal_path, layer=layer)
