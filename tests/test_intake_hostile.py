@@ -9,6 +9,7 @@ Each test builds its file from the real Derbyshire fixture in ``tmp_path``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import struct
 import zipfile
 from pathlib import Path
@@ -276,6 +277,24 @@ def test_a_stop_and_search_file_whose_name_holds_no_force_of_a_usable_length_is_
     report = load_police_uk(engine, [long])
 
     assert refused(report)[long] == "the force in the file name is longer than 100 characters: name the file YYYY-MM-<force>-stop-and-search.csv"
+
+
+def test_a_file_whose_name_is_not_utf8_loads_and_its_name_is_stored_escaped(engine, tmp_path):
+    name = os.fsdecode(b"2025-01-d\xe9rbyshire-street.csv")  # a Latin-1 name, as a zip from Windows leaves it
+    path = write(tmp_path / name, street(*_with_month(BODY, 0, b"2025-13")))
+
+    report = load_police_uk(engine, [path])
+
+    accounted(report)
+    with engine.connect() as conn:
+        assert conn.execute(select(Quarantine.file)).scalars().all() == ["2025-01-d\\udce9rbyshire-street.csv"]
+    assert count(engine) == ROWS - 1
+
+
+def _with_month(body: list[bytes], i: int, month: bytes) -> list[bytes]:
+    body = list(body)
+    body[i] = body[i].replace(b"2025-01", month, 1)
+    return body
 
 
 def test_a_file_read_in_many_blocks_keeps_the_keys_of_a_file_read_whole(engine, tmp_path, monkeypatch):

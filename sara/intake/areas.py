@@ -56,9 +56,10 @@ from sqlalchemy import (
 from sara import geo
 from sara.errors import Invalid
 from sara.intake.assign import KINDS, assign_kind
+from sara.intake.csvfile import NUL
 from sara.intake.files import InputFile, expand
 from sara.intake.report import FileReport, LoadReport
-from sara.intake.rows import RefusedFile, Rejected
+from sara.intake.rows import RAW_LIMIT, RefusedFile, Rejected, storable
 from sara.store.schema import Area, Load, Quarantine
 
 Tick = Callable[[str, int], None]
@@ -289,6 +290,9 @@ def _check_features(parsed: ParsedAreas, meta: dict, wkb, values: list, kind: st
         if name is not None and len(name) > MAX_NAME:
             reject(i, f"area name longer than {MAX_NAME} characters")
             continue
+        if "\x00" in code or (name is not None and "\x00" in name):
+            reject(i, NUL)
+            continue
         if geom is None:
             reject(i, "no geometry" if wkb[i] is None else "geometry cannot be read (e.g. a ring with fewer than 4 points)")
             continue
@@ -325,7 +329,7 @@ def _check_features(parsed: ParsedAreas, meta: dict, wkb, values: list, kind: st
 def _new_load(conn: Connection, kind: str, ident: str, name: str, sha: str, rows_read: int, quarantined: int) -> int:
     return conn.execute(
         insert(Load)
-        .values(source_id=None, kind=kind, path=ident, name=name, sha256=sha, loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        .values(source_id=None, kind=kind, path=storable(ident), name=storable(name), sha256=sha, loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                 rows_read=rows_read, inserted=0, updated=0, unchanged=0, quarantined=quarantined)
         .returning(Load.id)
     ).scalar_one()  # fmt: skip
@@ -333,12 +337,13 @@ def _new_load(conn: Connection, kind: str, ident: str, name: str, sha: str, rows
 
 def _replace_quarantine(conn: Connection, load_id: int, qkind: str, ident: str, file: str, rejected: list[Rejected]) -> None:
     """The quarantine of this file replaces that of any earlier load of the same file."""
-    earlier = select(Load.id).where(Load.kind == qkind, Load.path == ident, Load.id != load_id)
+    earlier = select(Load.id).where(Load.kind == qkind, Load.path == storable(ident), Load.id != load_id)
     conn.execute(delete(Quarantine).where(Quarantine.kind == qkind, Quarantine.load_id.in_(earlier)))
     if rejected:
         conn.execute(
             insert(Quarantine),
-            [{"load_id": load_id, "kind": qkind, "file": file, "line": r.line, "raw": r.raw, "reason": r.reason} for r in rejected],
+            [{"load_id": load_id, "kind": qkind, "file": storable(file), "line": r.line, "raw": storable(r.raw, RAW_LIMIT), "reason": storable(r.reason)}
+             for r in rejected],
         )
 
 

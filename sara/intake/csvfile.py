@@ -212,7 +212,7 @@ class _Parser:
         reader = csv.reader(source)
         rows, numbers, bad = [], [], []
         start = skipped = 0
-        final = None  # (start, kind) of the last record: "row" or "bad"
+        final = None  # the last record: its first line, and how many bad and good rows came before it
 
         def raw(a: int, b: int) -> str:
             return "\n".join(part.rstrip("\r") for part in lines[a:b])

@@ -70,7 +70,7 @@ def _quarantine(conn: Connection, load_id: int, kind: str, file: str, rejected: 
             {"line": [r.line for r in rejected], "raw": [storable(r.raw, RAW_LIMIT) for r in rejected], "reason": [storable(r.reason) for r in rejected]},
             schema={"line": pl.Int64, "raw": pl.String, "reason": pl.String},
         )
-        bulk.insert_frame(conn, Quarantine.__table__, rows.with_columns(load_id=pl.lit(load_id, pl.Int64), kind=pl.lit(kind), file=pl.lit(storable(file))))
+        bulk.insert_frame(conn, Quarantine.__table__, rows.with_columns(load_id=pl.lit(load_id, pl.Int64), kind=pl.lit(kind), file=pl.lit(file)))
 
 
 @dataclass
@@ -230,7 +230,7 @@ def write(engine: Engine, head: Parsed, chunks: Iterator[Chunk], target: Target 
     report = FileReport(head.item.path, head.kind, refused=head.refused)
     if head.refused or target is None:
         return report
-    file = PurePosixPath(head.item.name).name
+    file = storable(PurePosixPath(head.item.name).name)
     written, reasons, rows_read = bulk.Written(), Counter(), 0
     try:
         with engine.begin() as conn:
@@ -240,7 +240,7 @@ def write(engine: Engine, head: Parsed, chunks: Iterator[Chunk], target: Target 
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": sid})
             load_id = conn.execute(
                 insert(Load)
-                .values(source_id=sid, kind=head.kind, path=storable(head.item.path), name=storable(file), sha256="",
+                .values(source_id=sid, kind=head.kind, path=storable(head.item.path), name=file, sha256="",
                         loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), rows_read=0, inserted=0, updated=0, unchanged=0, quarantined=0)
                 .returning(Load.id)
             ).scalar_one()  # fmt: skip
@@ -334,7 +334,7 @@ def read_police_uk(item: InputFile, stream) -> Iterator[Parsed | Chunk]:
     force = None
     if kind == "stop_search":
         match = policeuk.NAME.search(item.name)
-        force = match["force"] if match else None
+        force = storable(match["force"]) if match else None
         if force and len(force) > policeuk.FORCE_LENGTH:
             yield Parsed(item, kind, refused=f"the force in the file name is longer than {policeuk.FORCE_LENGTH} characters: name the file YYYY-MM-<force>-stop-and-search.csv")
             return

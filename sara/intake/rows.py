@@ -49,10 +49,15 @@ class RawTable:
 
 def storable(text: str, limit: int | None = None) -> str:
     """``text`` as a text column of either backend can hold it: PostgreSQL refuses NUL in
-    text, so a NUL is stored as the four characters ``\\x00``; beyond ``limit``
-    characters the text is cut, saying how much is left out."""
+    text, so a NUL is stored as the four characters ``\\x00``; a file name that is not
+    UTF-8 (Python keeps its bytes as lone surrogates) has them written ``\\udcff``; beyond
+    ``limit`` characters the text is cut, saying how much is left out."""
     if "\x00" in text:
         text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if limit is not None and len(text) > limit:
         text = text[:limit] + f"... [{len(text) - limit:,} more characters not kept]"
     return text
