@@ -42,7 +42,7 @@ from sara.store.schema import Event, Load, Outcome, Quarantine, Source, StopSear
 Tick = Callable[[str, int], None]
 EVENT = Event.__table__
 REVISED_EVENT = ("outcome", "context")
-AHEAD = 2  # parts a reader may run ahead of the writer: a block or two, or the next small file
+AHEAD = 4  # parts a reader may run ahead of the writer: a few blocks, or the next file or two
 MAX_QUARANTINED = 1_000_000  # rows of one file; more, and the file is not what it claims
 
 
