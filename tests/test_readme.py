@@ -5,7 +5,9 @@ what the README says.
 The README's conventions, which this test reads:
 - a command exits 0, unless the comment line right under it begins with ``#   refused`` or
   ``#   {"error"``: then it must exit 1 with that refusal;
-- ``export NAME=value`` sets the environment of the commands after it;
+- a command may begin with settings for it alone (``SARA_PASSWORD='...' .venv/bin/sara ...``);
+- ``export NAME=value`` sets the environment of the commands after it; the value is read
+  by the shell, so ``export CODE=$(.venv/bin/sara ... --json | ...)`` keeps a command's answer;
 - a command ending in ``--json`` prints JSON;
 - ``make run`` and ``make test`` are the two commands of the first block, not run here;
   ``sara serve`` is started and answered, then stopped.
@@ -23,7 +25,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,21 +34,24 @@ from tests.conftest import ROOT, SHARED_DATA
 
 README = ROOT / "README.md"
 EXPECTS_REFUSAL = ("#   refused", '#   {"error"')
+# a sara command, perhaps behind settings for it alone (SARA_PASSWORD='...' .venv/bin/sara ...)
+SARA = re.compile(r"""^(\w+=('[^']*'|"[^"]*"|\S+)\s+)*\.venv/bin/sara\b""")
 
 
 @dataclass
 class Command:
+    """A sara command of the README (``export`` is None), or an ``export`` of ``text``'s value."""
+
     line: int
     text: str
     refused: bool = False
-    env: dict = field(default_factory=dict)
+    export: str | None = None
 
 
 def readme_commands(text: str) -> list[Command]:
-    """The commands of the README's ``sh`` blocks, continuation lines joined, with the
-    environment each runs in and whether it is expected to be refused."""
+    """The commands and exports of the README's ``sh`` blocks, in order, continuation lines
+    joined, each command marked when it is expected to be refused."""
     commands: list[Command] = []
-    env: dict[str, str] = {}
     in_sh, pending, start = False, "", 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -64,15 +69,15 @@ def readme_commands(text: str) -> list[Command]:
             continue
         full, pending = pending, ""
         if full.startswith("#"):
-            if commands and commands[-1].line < start and full.startswith(EXPECTS_REFUSAL):
+            if commands and commands[-1].export is None and full.startswith(EXPECTS_REFUSAL):
                 commands[-1].refused = True
             continue
-        body = re.sub(r"\s+#.*$", "", full)
+        body = re.sub(r"\s+#\s.*$", "", full)
         if body.startswith("export "):
             name, value = body[len("export "):].split("=", 1)
-            env[name] = shlex.split(value)[0] if value else ""
-        elif body.startswith(".venv/bin/sara"):
-            commands.append(Command(start, body, env=dict(env)))
+            commands.append(Command(start, value, export=name))
+        elif SARA.match(body):
+            commands.append(Command(start, body))
         elif body not in ("make run", "make test"):
             raise AssertionError(f"README.md line {start}: {body!r} is neither a sara command nor an export: the README test cannot run it")
     return commands
@@ -80,9 +85,16 @@ def readme_commands(text: str) -> list[Command]:
 
 def test_the_readme_conventions_are_read_as_stated():
     text = "```sh\nexport SARA_PASSWORD='a b c'\n.venv/bin/sara status \\\n    --json  # what is loaded\n.venv/bin/sara problem move X closed\n#   refused: no\n```\n"
-    [status, move] = readme_commands(text)
-    assert status.text == ".venv/bin/sara status --json" and status.env == {"SARA_PASSWORD": "a b c"} and not status.refused
+    [password, status, move] = readme_commands(text)
+    assert password.export == "SARA_PASSWORD" and _value(password.text, {}) == "a b c"
+    assert status.text == ".venv/bin/sara status --json" and not status.refused
     assert move.refused and move.line == 5
+    assert _value("$(printf %s x)-$Y", {"Y": "y", "PATH": os.environ["PATH"]}) == "x-y"
+
+
+def _value(text: str, env: dict) -> str:
+    """What the shell makes of an export's value."""
+    return subprocess.run(["bash", "-c", f"printf %s {text}"], env=env, capture_output=True, text=True, check=True).stdout
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +137,12 @@ def test_every_readme_command_does_what_the_readme_says(workdir):
     commands = readme_commands(README.read_text())
     assert len(commands) > 40
     failures = []
+    env = {k: v for k, v in os.environ.items() if k not in ("SARA_DATABASE_URL", "SARA_USER", "SARA_TOKEN", "SARA_PASSWORD")} | {"COLUMNS": "100"}
     for c in commands:
-        env = {k: v for k, v in os.environ.items() if k not in ("SARA_DATABASE_URL", "SARA_USER", "SARA_TOKEN", "SARA_PASSWORD")} | {"COLUMNS": "100"} | c.env
-        if c.text.split()[1:2] == ["serve"]:
+        if c.export:
+            env[c.export] = subprocess.run(["bash", "-c", f"printf %s {c.text}"], cwd=workdir, env=env, capture_output=True, text=True).stdout
+            continue
+        if re.search(r"\.venv/bin/sara serve\b", c.text):
             _serve(c, workdir, env)
             continue
         r = subprocess.run(c.text, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)

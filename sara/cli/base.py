@@ -40,7 +40,7 @@ def option_for(field: str) -> str | None:
     for param in ctx.command.params if ctx else ():
         spelled = [o for o in param.opts if o.startswith("--")]
         if param.name == field or any(o[2:].replace("-", "_") == field for o in spelled):
-            return spelled[0] if spelled else (param.human_readable_name or field).upper()
+            return spelled[0] if spelled else (param.name or field).upper()  # an argument: its name, as --help shows it
     return FIELD_OPTIONS.get(field)
 
 

@@ -153,8 +153,8 @@ def operation_phase(
     operation: Annotated[str, typer.Argument(help="The operation's name.")],
     site: Annotated[str, typer.Argument(help="The site's name.")],
     phase: Annotated[str, typer.Argument(help="scoping, clear, hold, build, sustain or exit.")],
-    on: Annotated[str, typer.Option("--on", help="The day the phase starts (YYYY-MM-DD), not before the last change.")],
     note: Annotated[str, typer.Option("--note", help="Why the site moves now.")],
+    on: Annotated[str | None, typer.Option("--on", help="The day the phase starts (YYYY-MM-DD; default today), not before the last change.")] = None,
     acting: As = None,
     db: Db = None,
     as_json: Json = False,
@@ -162,7 +162,7 @@ def operation_phase(
     """Move a site to its next Clear-Hold-Build phase: scoping -> clear -> hold -> build -> sustain -> exit; build may exit; hold may go back to clear, build to clear or hold."""
     from sara.casework import patrols as pt
 
-    day = parse_date(on, "--on", as_json)
+    day = parse_date(on, "--on", as_json) or dt.date.today()
     s = _run(as_json, db, acting, lambda e, a: pt.move_phase(e, a, operation, site, phase, on=day, note=note))
     if as_json:
         print_json(s)
