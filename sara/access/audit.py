@@ -21,13 +21,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
+from sara.access.secrets import per_database
 from sara.store.auditkey import audit_key
 from sara.store.schema import access as sa_
 
@@ -179,18 +179,7 @@ CHECKPOINT_FIELDS = ("database", "seq", "hash", "at")
 
 def database_id(engine: Engine) -> str:
     """This database's random id (made on first use): a checkpoint names the database it is of."""
-    t = sa_.AccessSecret.__table__
-    with engine.connect() as conn:
-        value = conn.execute(select(t.c.value).where(t.c.name == "database_id")).scalar()
-    if value is None:
-        try:
-            with engine.begin() as conn:
-                conn.execute(t.insert().values(name="database_id", value=os.urandom(16)))
-        except IntegrityError:
-            pass
-        with engine.connect() as conn:
-            value = conn.execute(select(t.c.value).where(t.c.name == "database_id")).scalar_one()
-    return bytes(value).hex()
+    return per_database(engine, "database_id", 16).hex()
 
 
 def _signature(checkpoint: dict, key: bytes) -> str:

@@ -12,20 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import os
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from sara.access import audit
 from sara.access.agreements import Agreement, scope_over
 from sara.access.agreements import agreements as load_agreements
 from sara.access.roles import ACTIONS, OTHER, OWN, PERSONAL, RESOURCES, SCOPE_FIELDS, check
+from sara.access.secrets import per_database
 from sara.errors import Forbidden
-from sara.store.schema import access as sa_
 
 
 class PermissionDenied(Forbidden):
@@ -74,20 +72,8 @@ _keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def pseudonym_key(engine: Engine) -> bytes:
     """The per-database pseudonym key (made on first use if the migration did not)."""
-    if engine in _keys:
-        return _keys[engine]
-    t = sa_.AccessSecret.__table__
-    with engine.connect() as conn:
-        key = conn.execute(select(t.c.value).where(t.c.name == "pseudonym")).scalar()
-    if key is None:
-        try:
-            with engine.begin() as conn:
-                conn.execute(t.insert().values(name="pseudonym", value=os.urandom(32)))
-        except IntegrityError:
-            pass
-        with engine.connect() as conn:
-            key = conn.execute(select(t.c.value).where(t.c.name == "pseudonym")).scalar_one()
-    _keys[engine] = bytes(key)
+    if engine not in _keys:
+        _keys[engine] = per_database(engine, "pseudonym", 32)
     return _keys[engine]
 
 
