@@ -67,7 +67,7 @@ PAIRS = {
     "person link": ("sara.casework.people.link_events", ["PER-2025-0001", "--role", "victim", "--event", "1", "--as", "root"]),
     "person work-with": ("sara.casework.people.work_with", ["PER-2025-0001", "--role", "support", "--as", "root"]),
     "person assess": ("sara.casework.risk.assess", ["PER-2025-0001", "--answer", "impact=3", "--as", "root"]),
-    "person questions": ("sara.casework.risk.questionnaire", []),
+    "person questions": ("sara.casework.instruments.questionnaire", []),
     "person reviews": ("sara.casework.risk.reviews_due", ["--as", "root"]),
     "person repeats": ("sara.casework.people.repeat_victims", ["--as", "root"]),
     "premises add": ("sara.casework.premises.add_premises", ["Flat 1", "--as", "root"]),

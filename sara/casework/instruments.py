@@ -131,3 +131,11 @@ def parse_answers(pairs: list[str]) -> dict:
         else:
             raise InstrumentError(f"answer {pair!r}: give yes, no or a whole number")
     return out
+
+
+QUESTIONNAIRES = DATA / "risk_questionnaires.toml"
+
+
+def questionnaire(key: str = "asb_victim", on: dt.date | None = None, *, path: str | Path = QUESTIONNAIRES) -> dict:
+    """The version of risk questionnaire ``key`` in force on ``on`` (default today)."""
+    return in_force(load(str(path), "instrument"), on or dt.date.today(), key=key)

@@ -20,15 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import polars as pl
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.permissions import require, search, view, view_many
 from sara.casework.records import RecordError, age_band, assign_reference, by_reference, org_names, temporary_reference, text_key
-from sara.scan.repeats import repeats
-from sara.scan.result import ScanError
 from sara.store.schema import Event
 from sara.store.schema import people as sp
 
@@ -249,6 +246,11 @@ def repeat_victims(engine: Engine, actor, *, threshold: int = 3, window_days: fl
         rows = conn.execute(select(pe.c.person_id, e.c.month, e.c.occurred_from).join(e, e.c.id == pe.c.event_id).where(pe.c.role == "victim")).all()
     if not rows:
         return {"rule": None, "rows": [], "notes": ["no events are linked to anyone as a victim yet: link a person's events to them as victim"]}
+    import polars as pl
+
+    from sara.scan.repeats import repeats
+    from sara.scan.result import ScanError
+
     frame = pl.DataFrame({"victim_ref": [str(r[0]) for r in rows], "month": [r[1] for r in rows], "occurred_from": [r[2] for r in rows]},
                          schema={"victim_ref": pl.String, "month": pl.Date, "occurred_from": pl.Datetime("us")})  # fmt: skip
     timed = frame["occurred_from"].null_count() == 0

@@ -23,12 +23,8 @@ from sara.casework.people import PURPOSE, check_read, person_items, person_row, 
 from sara.casework.records import RecordError
 from sara.store.schema import people as sp
 
-QUESTIONNAIRES = instruments.DATA / "risk_questionnaires.toml"
-
-
-def questionnaire(key: str = "asb_victim", on: dt.date | None = None, *, path: str | Path = QUESTIONNAIRES) -> dict:
-    """The version of instrument ``key`` in force on ``on`` (default today)."""
-    return instruments.in_force(instruments.load(str(path), "instrument"), on or dt.date.today(), key=key)
+QUESTIONNAIRES = instruments.QUESTIONNAIRES
+questionnaire = instruments.questionnaire
 
 
 def review_dates(instrument: dict, band: str, assessed_on: dt.date) -> list[dict]:

@@ -201,10 +201,10 @@ def person_assess(
 @person_app.command("questions")
 def person_questions(instrument: Annotated[str, typer.Option("--instrument")] = "asb_victim", on: On = None, as_json: Json = False) -> None:
     """The questions, weights, bands and review cadence of the risk questionnaire in force."""
-    from sara.casework import risk
+    from sara.casework import instruments
 
     try:
-        inst = risk.questionnaire(instrument, parse_date(on, "--on", as_json))
+        inst = instruments.questionnaire(instrument, parse_date(on, "--on", as_json))
     except ValueError as exc:
         fail(str(exc), as_json)
     if as_json:

@@ -18,8 +18,11 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 STDOUT = "-"
@@ -69,6 +72,8 @@ def write_csv(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping |
 
 def frame_rows(table: pl.DataFrame) -> tuple[list[str], list[list]]:
     """A data frame's columns and rows for the writers; nested values become JSON text."""
+    import polars as pl
+
     flat = table.select(
         pl.col(c).map_elements(lambda v: json.dumps(v if not isinstance(v, pl.Series) else v.to_list(), default=str), return_dtype=pl.String)
         if isinstance(t, pl.List | pl.Struct | pl.Array | pl.Object) else pl.col(c)
