@@ -133,3 +133,23 @@ def test_a_partner_loads_its_own_export_and_only_it_sees_the_raw_rows(engine, db
     police = data.quarantine(ctx(engine, "police.analyst"))
     assert police["not_shown"] == 2 and leaked(police) == []  # the host's analyst is no reader of the council's rows
     assert "another organisation" in err_json(*args, "--as", "police.analyst")  # nor may the police load into the council's source
+
+
+def test_the_quarantine_page_in_headless_chromium_hides_partner_rows(sqlite_url, tmp_path):
+    import os
+    from pathlib import Path
+
+    from sara.store.engine import connect
+    from tests import browser
+
+    engine = connect(sqlite_url)
+    (tmp_path / "log.toml").write_text(MAPPING)
+    (tmp_path / "log.csv").write_text(LOG)
+    load_events(engine, [str(tmp_path / "log.csv")], str(tmp_path / "log.toml"))
+    engine.dispose()
+    shots = Path(os.environ.get("SARA_SCREENSHOT_DIR") or tmp_path)
+    with browser.serve(sqlite_url) as base:
+        dom = browser.dump_dom(f"{base}/quarantine")
+        png = browser.screenshot(f"{base}/quarantine", shots / "quarantine-hidden.png", height=700)
+    assert "<strong>2</strong> rows of force or partner files are not shown here" in dom and leaked(dom) == [] and "Quill" not in dom
+    assert png.read_bytes().startswith(b"\x89PNG")
