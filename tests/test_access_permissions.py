@@ -16,6 +16,7 @@ from sara.access import audit, permissions, roles, users
 from sara.access.agreements import Agreement, add_agreement
 from sara.access.permissions import PermissionDenied, can
 from sara.access.users import Actor, AuthError
+from sara.errors import Conflict, Invalid
 
 # ---------------------------------------------------------------------------------------
 # The rules, stated again independently of sara.access.roles: letters r/w/x per resource at
@@ -247,9 +248,9 @@ def test_passwords_are_argon2_hashed_and_checked(world):
     with engine.connect() as conn:
         h = conn.execute(select(User.password_hash).where(User.username == "pat")).scalar_one()
     assert h.startswith("$argon2id$") and "long enough" not in h
-    with pytest.raises(users.AccessError, match="too short"):
+    with pytest.raises(Invalid, match="too short"):
         users.add_user(engine, "shorty", "Safe Haven", "analyst", "short")
     with pytest.raises(ValueError, match="unknown role"):
         users.add_user(engine, "x", "Safe Haven", "wizard", "long enough password")
-    with pytest.raises(users.AccessError, match="already exists"):
+    with pytest.raises(Conflict, match="already exists"):
         users.add_user(engine, "pat", "Safe Haven", "analyst", "long enough password")

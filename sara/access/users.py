@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
 from sara.access.roles import ORG_TYPES, ROLES, check
-from sara.errors import Conflict, Forbidden, Invalid, NotFound, SaraError, Unauthenticated
+from sara.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from sara.store.schema import access as sa_
 
 MAX_FAILURES = 5
@@ -39,8 +39,6 @@ TOKEN_PREFIX = "sara_"
 _hasher = PasswordHasher()
 NOT_SIGNED_IN = "invalid username or password"
 BAD_TOKEN = "invalid username or token (or the token was revoked or has expired)"
-
-AccessError = SaraError  # the name the access and casework modules have caught since issue 5
 
 
 class AuthError(Unauthenticated):

@@ -24,11 +24,11 @@ import random
 from sqlalchemy import Engine, and_, func, select
 
 from sara.access.agreements import add_agreement
-from sara.access.users import AccessError, add_organisation, add_user, get_actor, organisation_id
+from sara.access.users import add_organisation, add_user, get_actor, organisation_id
 from sara.casework import case_review, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
-from sara.errors import Invalid
+from sara.errors import Invalid, NotFound
 from sara.report.assessment import Plan, save_plan
 from sara.store.schema import Area, Event, EventArea
 
@@ -86,7 +86,7 @@ def load(engine: Engine, *, today: dt.date | None = None) -> dict:
     try:
         organisation_id(engine, MARKER)
         return {"loaded": False, "reason": "the synthetic casework scenario is already loaded"}
-    except AccessError:
+    except NotFound:
         pass
     for username, _, _ in USERS:
         if get_actor(engine, username):
@@ -95,7 +95,7 @@ def load(engine: Engine, *, today: dt.date | None = None) -> dict:
     for name, kind in ORGANISATIONS:
         try:
             organisation_id(engine, name)
-        except AccessError:
+        except NotFound:
             add_organisation(engine, name, kind)
     for username, org, role in USERS:
         add_user(engine, username, org, role, PASSWORD)

@@ -21,8 +21,8 @@ def demo_casework(
 ) -> None:
     """Organisations, users, problems, ASB powers, people, premises, a case review and an
     operation's patrols, all marked "(synthetic)", laid on the real Bolsover town centre data."""
-    from sara.access.users import AccessError
     from sara.casework import demo
+    from sara.errors import SaraError
 
     try:
         day = dt.date.fromisoformat(today) if today else None
@@ -32,7 +32,7 @@ def demo_casework(
         engine = engine_from(db)
         try:
             made = demo.load(engine, today=day)
-        except (AccessError, ValueError) as exc:
+        except (SaraError, ValueError) as exc:
             fail(str(exc), as_json)
         finally:
             engine.dispose()
