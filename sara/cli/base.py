@@ -127,7 +127,7 @@ def in_context(as_json: bool, db: str | None, acting: str | None, call, *, optio
     ``sara.services.Context``; every ``SaraError`` (and ``ValueError``) becomes one line in
     the CLI's words (``worded``), the law's refusals marked "refused:"."""
     from sara.casework.powers import Refused
-    from sara.errors import SaraError
+    from sara.errors import SaraError, Unauthenticated
     from sara.services import Context
 
     with database_errors(as_json):
@@ -135,6 +135,8 @@ def in_context(as_json: bool, db: str | None, acting: str | None, call, *, optio
         try:
             actor = acting_user(engine, acting, as_json, optional=optional)
             return call(Context(engine, actor))
+        except Unauthenticated as exc:
+            fail(f"{exc}: --as USER (or SARA_USER), and SARA_PASSWORD or SARA_TOKEN" if acting is None else str(exc), as_json)
         except Refused as exc:
             fail(f"refused: {worded(exc)}", as_json)
         except (SaraError, ValueError) as exc:

@@ -10,7 +10,7 @@ from sara.access.permissions import require
 from sara.errors import Invalid, Unauthenticated
 from sara.services import Context
 
-SIGN_IN = "say who is acting (--as USER) with their password or a personal token"
+SIGN_IN = "say who is acting, with their password or a personal token"
 
 
 def sign_in(engine, username: str, *, password: str | None = None, token: str | None = None):

@@ -52,7 +52,7 @@ def key_path(url: URL | str) -> Path:
 def _parse(text: str, where: str) -> bytes:
     text = text.strip()
     if len(text) < MIN_KEY_CHARS:
-        raise AuditKeyMissing(f"the audit key in {where} is too short: use at least {MIN_KEY_CHARS} characters (sara init makes one)")
+        raise AuditKeyMissing(f"the audit key in {where} is too short: use at least {MIN_KEY_CHARS} characters (initialising the database makes one)")
     try:
         return bytes.fromhex(text) if len(text) == 64 else text.encode()
     except ValueError:
@@ -72,7 +72,7 @@ def audit_key(url: URL | str) -> bytes:
     except FileNotFoundError:
         raise AuditKeyMissing(
             f"the audit key is missing: no SARA_AUDIT_KEY and no file {path}. Restore the key file from where you keep it "
-            "(sara init creates one only for a database whose audit trail is empty)"
+            "(initialising the database creates one only for a database whose audit trail is empty)"
         ) from None
     _cache[str(path)] = key
     return key
