@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///sara.db
 STAMP := $(VENV)/.installed
+ASSETS := node_modules/.installed
+CSS := sara/web/static/build/sara.css
 
 .PHONY: run demo-db test bench install system-deps clean
 
@@ -13,14 +15,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The web app's front-end packages (GOV.UK Frontend, Leaflet, htmx, axe-core), pinned in
+# package-lock.json, and SARA's stylesheet compiled from them. Served by SARA itself: no CDN.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+$(CSS): $(ASSETS) sara/web/static/sara.scss
+	npm run --silent build:css
+
+install: $(STAMP) $(CSS)
 
 # Create the embedded database, load the bundled real Derbyshire data and the synthetic casework scenario, serve on 127.0.0.1:8000.
 run: demo-db
 	$(BIN)/sara serve --db $(DB)
 
 # The database `make run` serves (the README's examples run against it: tests/test_readme.py).
-demo-db: $(STAMP)
+demo-db: $(STAMP) $(CSS)
 	$(BIN)/sara init --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-lsoa2011.geojson.zip --kind lsoa --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-wards2016.geojson.zip --kind ward --db $(DB)
@@ -36,11 +47,11 @@ system-deps:
 		else echo "the tests need Debian's postgresql and chromium: apt-get install postgresql chromium"; exit 1; fi; \
 	fi
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(CSS) system-deps
 	$(BIN)/python -m pytest -n 2 -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(CSS)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) sara.db
+	rm -rf $(VENV) sara.db node_modules sara/web/static/build

@@ -1,5 +1,5 @@
 """The errors every layer raises and every face maps: the CLI to one line and exit code 1,
-the web app to 404, 403 (401 for a failed sign-in), 409 and 422.
+the web app to 404, 403 (401 for a failed sign-in), 409, 422 and 429.
 
 A message is one line, safe to show to the person who caused it: it says what is wrong and
 what would put it right, and never what a refusal protects (no names, no fields of a record
@@ -29,6 +29,10 @@ class Unauthenticated(Forbidden):
 
 class Conflict(SaraError):
     """The request collides with what is stored: a duplicate, or a record changed meanwhile."""
+
+
+class TooMany(SaraError):
+    """Too many requests of one kind from one place in a short time (a rate limit): wait."""
 
 
 class Invalid(SaraError, ValueError):

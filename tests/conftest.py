@@ -91,3 +91,35 @@ def loaded_database(directory: Path, boundaries: str) -> str:
     load_police_uk(engine, [str(shared("policeuk", "derbyshire-2025"))])
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_url(tmp_path_factory) -> str:
+    """The demo database (``make demo-db``: boundaries, a real police.uk year, synthetic casework),
+    built once per test worker. Read it only; copy it (``tests.web.copy_of``) to change it."""
+    from tests.web import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium (Debian's) per test worker, driven by Playwright."""
+    from tests.web import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(chromium_browser):
+    """A fresh browser context (no cookies) and page, desktop-sized. ``page.errors`` collects
+    script errors, CSP refusals and failed loads of a page's parts (a page itself may be a 4xx)."""
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    p = context.new_page()
+    p.errors = []
+    p.on("pageerror", lambda e: p.errors.append(str(e)))
+    p.on("console", lambda m: p.errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    p.on("response", lambda r: p.errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.request.resource_type != "document" else None)
+    yield p
+    context.close()

@@ -4,6 +4,8 @@ agreements allow, and the town-centre problem closes on a real assessment of the
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 
 import pytest
@@ -33,7 +35,8 @@ def world(tmp_path_factory):
 def test_it_loads_once_and_says_what_it_made(world):
     engine, made, _ = world
     assert made["loaded"] and len(made["problems"]) == 3 and len(made["people"]) == 8 and len(made["premises"]) == 3
-    assert demo.load(engine, today=TODAY) == {"loaded": False, "reason": "the synthetic casework scenario is already loaded"}
+    again = demo.load(engine, today=TODAY)
+    assert again["loaded"] is False and "already loaded" in again["reason"] and "password" not in again
     assert audit.verify(engine)[0]
 
 
@@ -81,7 +84,7 @@ def test_interventions_are_listed_at_each_partners_scope(world):
     assert {v["scope"] for v in iv.list_cases(engine, u["fire.officer"])} == {"pseudonymised"}
     closures = iv.list_cases(engine, u["pc.dexter"], power="closure")
     assert [c["id"] for c in closures] == [made["interventions"][-1]] and closures[0]["breaches"][0]["response"] == "prosecution"
-    r = sara("power", "show", made["interventions"][2], "--as", "pc.dexter", "--db", str(engine.url), env={"SARA_PASSWORD": demo.PASSWORD})
+    r = sara("power", "show", made["interventions"][2], "--as", "pc.dexter", "--db", str(engine.url), env={"SARA_PASSWORD": made["password"]})
     assert r.exit_code == 0 and "issue_notice" in r.stdout and "breach" in r.stdout
 
 
@@ -106,7 +109,13 @@ def test_the_town_centre_problem_closes_only_on_what_its_assessment_shows(world)
 
 def test_the_command(tmp_path_factory):
     url = loaded_database(tmp_path_factory.mktemp("demo-cli"), "derbyshire-lsoa2011.geojson.zip")
-    r = sara("demo", "casework", "--today", "2026-11-02", "--db", url)
-    assert r.exit_code == 0 and "synthetic casework loaded" in r.stdout and demo.PASSWORD in r.stdout
-    again = sara("demo", "casework", "--db", url)
-    assert again.exit_code == 0 and "already loaded" in again.stdout
+    r = sara("demo", "casework", "--today", "2026-11-02", "--db", url, env={"SARA_DEMO_PASSWORD": None})
+    generated = re.search(r"with the password '([^']+)'", r.stdout).group(1)
+    assert r.exit_code == 0 and "synthetic casework loaded" in r.stdout and len(generated) >= 10
+    assert sara("problem", "list", "--as", "pc.dexter", "--db", url, env={"SARA_PASSWORD": generated}).exit_code == 0
+    again = sara("demo", "casework", "--db", url, env={"SARA_DEMO_PASSWORD": None})
+    assert again.exit_code == 0 and "already loaded" in again.stdout and generated not in again.stdout
+    chosen = sara("demo", "casework", "--db", url, env={"SARA_DEMO_PASSWORD": "chosen by the operator"})
+    assert "password is set" in chosen.stdout and sara("problem", "list", "--as", "pc.dexter", "--db", url, env={"SARA_PASSWORD": "chosen by the operator"}).exit_code == 0
+    short = sara("demo", "casework", "--db", url, env={"SARA_DEMO_PASSWORD": "short"})
+    assert short.exit_code == 1 and "at least 10" in short.stderr

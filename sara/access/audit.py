@@ -31,7 +31,7 @@ from sara.access.secrets import per_database
 from sara.store.auditkey import audit_key
 from sara.store.schema import access as sa_
 
-ACTIONS = ("read", "create", "change", "export", "disclose", "login", "login_failed")
+ACTIONS = ("read", "create", "change", "export", "disclose", "login", "login_failed", "logout", "session_revoked")
 GENESIS = hashlib.sha256(b"").hexdigest()
 HASHED = ("seq", "at", "actor_user_id", "actor_username", "actor_org_id", "owner_org_id", "action", "subject_type", "subject_id", "purpose", "detail", "prev_hash")
 

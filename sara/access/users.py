@@ -36,6 +36,8 @@ LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD = 10
 CODE_VALID = dt.timedelta(days=7)
 TOKEN_PREFIX = "sara_"
+TOKEN_SPELL = dt.timedelta(minutes=30)  # a token unused this long signs in afresh (audited)
+TOKEN_TOUCH = dt.timedelta(seconds=60)
 _hasher = PasswordHasher()
 NOT_SIGNED_IN = "invalid username or password"
 BAD_TOKEN = "invalid username or token (or the token was revoked or has expired)"
@@ -290,6 +292,33 @@ def authenticate_token(engine: Engine, username: str, token: str, *, at: dt.date
     with engine.begin() as conn:
         conn.execute(t.update().where(t.c.id == tok.id).values(last_used_at=now))
     return _signed_in(engine, username, row, now, f"token {tok.id}")
+
+
+def authenticate_bearer(engine: Engine, token: str | None, *, now: dt.datetime | None = None) -> Actor:
+    """The user whose personal API token this is (``Authorization: Bearer``), or ``AuthError``.
+    A token found but revoked or expired counts toward its user's lockout; a sign-in is audited
+    when the token has not been used for ``TOKEN_SPELL`` (one entry per spell of use, not per request)."""
+    now = now or audit.utcnow()
+    t, u = sa_.ApiToken.__table__, sa_.User.__table__
+    with engine.connect() as conn:
+        tok = conn.execute(
+            select(t.c.id, t.c.expires_at, t.c.revoked_at, t.c.last_used_at, u.c.username).join(u, u.c.id == t.c.user_id)
+            .where(t.c.token_hash == token_hash(token or ""))
+        ).first()  # fmt: skip
+    if tok is None:
+        raise AuthError(BAD_TOKEN)
+    row = _user_row(engine, tok.username)
+    _usable(engine, tok.username, row, now)
+    if tok.revoked_at is not None or (tok.expires_at is not None and tok.expires_at <= now):
+        _refuse(engine, tok.username, row, "token revoked" if tok.revoked_at else "token expired", now, message=BAD_TOKEN)
+    if tok.last_used_at is None or now - tok.last_used_at > TOKEN_SPELL:
+        with engine.begin() as conn:
+            conn.execute(t.update().where(t.c.id == tok.id).values(last_used_at=now))
+        return _signed_in(engine, tok.username, row, now, f"token {tok.id}")
+    if now - tok.last_used_at >= TOKEN_TOUCH:
+        with engine.begin() as conn:
+            conn.execute(t.update().where(t.c.id == tok.id).values(last_used_at=now))
+    return get_actor(engine, tok.username)
 
 
 def activate(engine: Engine, username: str, code: str, password: str, *, at: dt.datetime | None = None) -> Actor:

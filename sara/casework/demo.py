@@ -19,12 +19,14 @@ demo is loaded. Loading it twice does nothing the second time.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import secrets
 
 from sqlalchemy import Engine, and_, func, select
 
 from sara.access.agreements import add_agreement
-from sara.access.users import add_organisation, add_user, get_actor, organisation_id
+from sara.access.users import MIN_PASSWORD, add_organisation, add_user, get_actor, organisation_id
 from sara.casework import case_review, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
@@ -32,7 +34,6 @@ from sara.errors import Invalid, NotFound
 from sara.report.assessment import Plan, save_plan
 from sara.store.schema import Area, Event, EventArea
 
-PASSWORD = "sara-demo-password"  # every demo user's; the scenario is synthetic
 TOWN_CENTRE = "E01019483"  # Bolsover 004A: Town End, Market Place, Castle Street
 MARKER = "Bolsover Youth Trust (synthetic)"
 YOUTH = ("Anti-social behaviour", "Criminal damage and arson")
@@ -72,9 +73,31 @@ def _events(conn, categories, first: str, last: str) -> list[tuple[int, dt.date,
     return [tuple(r) for r in conn.execute(q)]
 
 
-def load(engine: Engine, *, today: dt.date | None = None) -> dict:
+def demo_password() -> str:
+    """Every demo user's password: ``SARA_DEMO_PASSWORD`` when set, else a new random one
+    (printed by ``sara demo casework``). None is written in the code."""
+    given = os.environ.get("SARA_DEMO_PASSWORD") or None
+    if given is not None and len(given) < MIN_PASSWORD:
+        raise DemoError(f"SARA_DEMO_PASSWORD is {len(given)} characters: a password needs at least {MIN_PASSWORD}")
+    return given or secrets.token_urlsafe(12)
+
+
+def _set_passwords(engine: Engine, password: str) -> dict:
+    """The demo users' password set again (the operator's job: the scenario is synthetic)."""
+    from sara.access.users import hash_password
+    from sara.store.schema.access import User
+
+    u = User.__table__
+    with engine.begin() as conn:
+        conn.execute(u.update().where(u.c.username.in_([name for name, _, _ in USERS])).values(password_hash=hash_password(password), failed_logins=0, locked_until=None))
+    return {"loaded": False, "reason": "the synthetic casework scenario is already loaded; its users' password is set", "users": [n for n, _, _ in USERS],
+            "password": password}  # fmt: skip
+
+
+def load(engine: Engine, *, today: dt.date | None = None, password: str | None = None) -> dict:
     """Lay the scenario on a database holding the demo police.uk data and boundaries; returns
-    what was made. ``DemoError`` if the town centre's events are not loaded."""
+    what was made, with the demo users' ``password`` (``demo_password()`` unless given).
+    ``DemoError`` if the town centre's events are not loaded."""
     today = today or dt.date.today()
     with engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(Area.__table__).where(Area.code == TOWN_CENTRE)).scalar_one() == 0:
@@ -85,20 +108,23 @@ def load(engine: Engine, *, today: dt.date | None = None) -> dict:
         raise DemoError(f"too few events in {TOWN_CENTRE} to lay the demo on ({len(youth)}): load demo/derbyshire-2025-street.zip")
     try:
         organisation_id(engine, MARKER)
-        return {"loaded": False, "reason": "the synthetic casework scenario is already loaded"}
+        if password or os.environ.get("SARA_DEMO_PASSWORD"):
+            return _set_passwords(engine, password or demo_password())
+        return {"loaded": False, "reason": "the synthetic casework scenario is already loaded (SARA_DEMO_PASSWORD=... sets its users' password again)"}
     except NotFound:
         pass
     for username, _, _ in USERS:
         if get_actor(engine, username):
             raise DemoError(f"a user called {username!r} exists already: load the demo into a database of its own")
-    made: dict = {"loaded": True, "users": [u for u, _, _ in USERS], "password": PASSWORD}
+    password = password or demo_password()
+    made: dict = {"loaded": True, "users": [u for u, _, _ in USERS], "password": password}
     for name, kind in ORGANISATIONS:
         try:
             organisation_id(engine, name)
         except NotFound:
             add_organisation(engine, name, kind)
     for username, org, role in USERS:
-        add_user(engine, username, org, role, PASSWORD)
+        add_user(engine, username, org, role, password)
     u = {username: get_actor(engine, username) for username, _, _ in USERS}
     add_agreement(engine, "Bolsover ASB information sharing agreement (synthetic)",
                   ["Derbyshire Constabulary", "Bolsover District Council", "Bolsover Homes (synthetic)"],

@@ -3,6 +3,7 @@ see what is loaded and what was quarantined, and serve the web app."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -171,16 +172,26 @@ def quarantine_export(
 @app.command()
 def serve(
     db: Db = None,
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on: loopback unless told otherwise (behind a proxy, say).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (sessions and rate limits live in the database, so any worker serves any user).")] = 1,
+    tile_url: Annotated[str | None, typer.Option(envvar="SARA_TILE_URL", help="Map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: none; maps draw the loaded areas).")] = None,
+    secure_cookies: Annotated[bool, typer.Option(envvar="SARA_SECURE_COOKIES", help="Mark cookies Secure: set when SARA is served over HTTPS.")] = False,
 ) -> None:
-    """Serve the web app."""
+    """Serve the web app (and its JSON API) on HOST:PORT."""
     import uvicorn
 
-    from sara.store.engine import connect
-    from sara.web.app import create_app
+    from sara.store.engine import connect, database_url
+    from sara.web.app import configure_logging, from_environment
 
+    url = database_url(db)
     with database_errors(False):
-        engine = connect(db)
-    err.print(f"SARA is at http://{host}:{port}  (Ctrl+C stops it)")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+        connect(url).dispose()  # fail here, in one line, if the database is not ready
+    os.environ.update({"SARA_DATABASE_URL": url, "SARA_TILE_URL": tile_url or "", "SARA_SECURE_COOKIES": "1" if secure_cookies else ""})
+    try:
+        from_environment().state.engine.dispose()  # the front-end files are installed
+    except Exception as exc:  # noqa: BLE001  (NotInstalled: said in one line)
+        fail(str(exc))
+    configure_logging()
+    err.print(f"SARA is at http://{host}:{port}  (Ctrl+C stops it)", highlight=False)
+    uvicorn.run("sara.web.app:from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning", access_log=False)

@@ -40,8 +40,10 @@ def demo_casework(
         print_json(made)
     elif not made["loaded"]:
         out.print(made["reason"], highlight=False)
+        if "password" in made:
+            out.print(f"sign in at http://127.0.0.1:8000 as any of {', '.join(made['users'])} with the password {made['password']!r}", highlight=False)
     else:
         out.print(f"synthetic casework loaded: {len(made['problems'])} problems, {len(made['interventions'])} interventions, {len(made['people'])} people, "
                   f"{len(made['premises'])} premises, {len(made['case_reviews'])} ASB case reviews, operation {made['operation']!r}", highlight=False)  # fmt: skip
-        out.print(f"sign in as any of {', '.join(made['users'])} with the password {made['password']!r} "
-                  f"(e.g. SARA_PASSWORD={made['password']!r} sara problem list --as pc.dexter)", highlight=False)  # fmt: skip
+        out.print(f"sign in at http://127.0.0.1:8000 as any of {', '.join(made['users'])} with the password {made['password']!r} "
+                  f"(or at the command line: SARA_PASSWORD={made['password']!r} sara problem list --as pc.dexter)", highlight=False)  # fmt: skip

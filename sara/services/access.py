@@ -5,10 +5,12 @@ database), and the order of check, act and audit."""
 
 from __future__ import annotations
 
-from sara.access import agreements, audit, users
+import datetime as dt
+
+from sara.access import agreements, audit, sessions, users
 from sara.access.permissions import require
-from sara.errors import Invalid, Unauthenticated
-from sara.services import Context
+from sara.errors import Invalid, TooMany, Unauthenticated
+from sara.services import Context, utcnow
 
 SIGN_IN = "say who is acting, with their password or a personal token"
 
@@ -23,6 +25,53 @@ def sign_in(engine, username: str, *, password: str | None = None, token: str | 
     if password is None:
         raise Unauthenticated(f"give the password of {username} (or a personal token) to act as them")
     return users.authenticate(engine, username, password)
+
+
+SIGN_IN_LIMIT = 20  # sign-in attempts per address per minute, before the per-user lockout
+SIGN_IN_WINDOW = dt.timedelta(minutes=1)
+
+
+def start_session(engine, username: str, password: str, *, address: str = "", agent: str | None = None, now=None) -> tuple[str, sessions.Session]:
+    """Sign in by password for a browser session: the cookie value and the session. Attempts
+    from one ``address`` are rate-limited (a password spray across many usernames never reaches
+    any user's lockout), then the user's own lockout applies; every attempt is audited."""
+    now = now or utcnow()
+    if not sessions.hit(engine, f"sign-in:{address}", limit=SIGN_IN_LIMIT, window=SIGN_IN_WINDOW, now=now):
+        raise TooMany("too many sign-in attempts from this address: wait a minute and try again")
+    if not username or not password:
+        raise Invalid("enter your username and password", field="username" if not username else "password")
+    actor = users.authenticate(engine, username, password, at=now)
+    return sessions.start(engine, actor, now=now, agent=agent)
+
+
+def resume_session(engine, token: str | None, *, now=None) -> sessions.Session:
+    """The live session of a cookie (``Unauthenticated`` when ended, timed out or unknown)."""
+    return sessions.resume(engine, token, now=now)
+
+
+def bearer(engine, token: str | None, *, now=None):
+    """The actor of a personal API token sent as ``Authorization: Bearer``."""
+    return users.authenticate_bearer(engine, token, now=now)
+
+
+def end_session(engine, session: sessions.Session, *, now=None) -> None:
+    sessions.sign_out(engine, session, now=now)
+
+
+def remember_purpose(engine, session: sessions.Session, record: str, purpose: str) -> sessions.Session:
+    if not (purpose or "").strip():
+        raise Invalid("say why you are reading this record", field="purpose", fix="e.g. 'tasking meeting 3 March', 'ASB case review'")
+    return sessions.remember_purpose(engine, session, record, purpose.strip()[:200])
+
+
+def live_sessions(ctx: Context) -> list[dict]:
+    _signed_in(ctx)
+    return sessions.live_sessions(ctx.engine, ctx.actor, now=ctx.now)
+
+
+def revoke_session(ctx: Context, session_id: int) -> dict:
+    _signed_in(ctx)
+    return sessions.revoke(ctx.engine, ctx.actor, session_id, now=ctx.now)
 
 
 def bootstrapping(ctx: Context) -> bool:

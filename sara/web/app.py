@@ -1,176 +1,140 @@
 """The web app: ``create_app(engine)`` gives a FastAPI app whose pages are rendered on the
-server with Jinja2 (autoescaped) and need nothing from the network: no CDN, no web fonts.
+server with Jinja2 (autoescaped) and GOV.UK Frontend's components, and need nothing from the
+network: no CDN, no web fonts.
 
-Routes hold no business rules: each calls one function of ``sara.services`` and renders what
-it returns, as HTML for people or as JSON for scripts (the same data as ``sara status
---json``). Nobody signs in here yet (the web issue brings sign-in), so every page is what
-anyone may see: counts, and the quarantined rows of public files only.
+Routes hold no business rules: each parses, calls one function of ``sara.services`` (or the
+casework function the CLI calls) and renders what it returns, as HTML for people or as JSON
+under ``/api/`` for scripts, with the same checks and the same data. The errors of every layer
+map to one status each (``sara.errors``); a page says what to do next, the API says it as
+``{"error": ...}``.
 """
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
+import importlib
+import logging
+import time
 
-import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sara.services import Context
-from sara.services import data as services_data
+from sara.errors import Conflict, DatabaseError, Forbidden, Invalid, NotFound, SaraError, TooMany, Unauthenticated
+from sara.web import assets, security
+from sara.web.charts import month_chart  # noqa: F401  (re-exported for the tests of the status page)
+from sara.web.render import number, render  # noqa: F401
 
-TEMPLATES = Path(__file__).parent / "templates"
-QUARANTINE_PAGE_ROWS = 200
+# One module per area of work, each with a ``router`` (sara/web/pages/<name>.py).
+PAGES = ("signin", "status", "today", "explore", "problems", "powers", "people", "operations", "assess", "admin")
+log = logging.getLogger("sara.web")
 
-
-def number(value) -> str:
-    """``12345`` as ``12,345``; anything that is not a number as it is."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return "" if value is None else str(value)
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
-
-
-def percent(part: int, whole: int) -> str:
-    if not whole:
-        return ""
-    share = 100 * part / whole
-    return "<0.1%" if 0 < share < 0.1 else f"{share:.1f}%"
+STATUS = {NotFound: 404, Unauthenticated: 401, Forbidden: 403, Conflict: 409, Invalid: 422, TooMany: 429}
+TITLES = {404: "Page not found", 401: "Sign in", 403: "You cannot see this page", 409: "That could not be saved",
+          422: "Check what you entered", 429: "Too many requests", 503: "SARA cannot reach its database"}  # fmt: skip
 
 
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = number
-    env.filters["percent"] = percent
-    return env
+def _status(exc: SaraError) -> int:
+    for cls, code in STATUS.items():
+        if isinstance(exc, cls):
+            return code
+    return 422
 
 
-# -- the picture of events per month ---------------------------------------------------------
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
 
-def _month_index(month: str) -> int:
-    year, mon = month.split("-")[:2]
-    return int(year) * 12 + int(mon) - 1
-
-
-def _month_name(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _nice_step(top: int, ticks: int = 4) -> int:
-    """A round step (1, 2, 5 times a power of ten) giving about ``ticks`` gridlines up to ``top``."""
-    if top <= ticks:
-        return 1
-    raw = top / ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if factor * power >= raw:
-            return int(factor * power)
-    return int(10 * power)  # pragma: no cover
-
-
-def month_chart(months: list[dict], width: int = 640, height: int = 300) -> dict:
-    """Bars for events per month, as plain numbers for an SVG template.
-
-    ``months`` is ``[{"month": "2025-01", "events": 204}, ...]`` as ``status()`` gives it.
-    Months with no events between the first and the last are drawn as zero, so the time axis
-    is even. Returns the filled series (for the table beside the chart), the bars, y gridlines
-    and x labels, all in SVG user units.
-    """
-    counts = {_month_index(m["month"]): m["events"] for m in months if m.get("month")}
-    if not counts:
-        return {"width": width, "height": height, "series": [], "bars": [], "yticks": [], "xlabels": [], "peak": 0}
-    first, last = min(counts), max(counts)
-    series = [{"month": _month_name(i), "events": counts.get(i, 0)} for i in range(first, last + 1)]
-    left, right, top, bottom = 56, 12, 14, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max(s["events"] for s in series)
-    step = _nice_step(max(peak, 1))
-    y_max = step * math.ceil(max(peak, 1) / step)
-
-    def y(value: float) -> float:
-        return round(top + plot_h * (1 - value / y_max), 2)
-
-    slot = plot_w / len(series)
-    bar_w = min(slot * 0.8, 56)
-    bars = []
-    for i, s in enumerate(series):
-        x = left + i * slot + (slot - bar_w) / 2
-        bars.append(
-            {
-                "month": s["month"],
-                "events": s["events"],
-                "x": round(x, 2),
-                "y": y(s["events"]),
-                "w": round(max(bar_w, 0.5), 2),
-                "h": round(top + plot_h - y(s["events"]), 2),
-                "cx": round(x + bar_w / 2, 2),
-            }
-        )
-    yticks = [{"value": v, "y": y(v)} for v in range(0, y_max + 1, step)]
-    # Label at most 8 months, on calendar boundaries (every Jan, Apr, Jul, Oct; every January...).
-    label_every = next(k for k in (1, 2, 3, 6, 12, 24, 60, 120, 10**9) if len(series) / k <= 8)
-    xlabels = [{"x": b["cx"], "text": b["month"]} for i, b in enumerate(bars) if (first + i) % label_every == 0]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right": width - right,
-        "base": top + plot_h,
-        "series": series,
-        "bars": bars,
-        "yticks": yticks,
-        "xlabels": xlabels,
-        "peak": peak,
-    }
-
-
-# -- the app ---------------------------------------------------------------------------------
-
-
-def create_app(engine: Engine) -> FastAPI:
-    """The SARA web app over ``engine`` (one connection pool, shared by every request)."""
+def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: bool = False) -> FastAPI:
+    """The SARA web app over ``engine`` (one connection pool, shared by every request).
+    ``tile_url`` is a map tile server (``https://tiles.example/{z}/{x}/{y}.png``): without one
+    the maps draw the loaded areas as their base layer. ``secure_cookies`` marks cookies
+    Secure (set it when SARA is served over HTTPS behind a proxy)."""
     # No /docs: Swagger UI loads its assets from a CDN, and SARA must work with no internet.
-    app = FastAPI(title="SARA", summary="What is loaded, as pages and JSON.", docs_url=None, redoc_url=None)
-    env = environment()
+    app = FastAPI(title="SARA", summary="Community safety problems: the JSON twin of every page.", version="0.1.0",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")  # fmt: skip
+    app.state.engine = engine
+    app.state.tile_url = tile_url
+    app.state.secure_cookies = secure_cookies
+    policy = security.content_security_policy(tile_url)
+    for prefix, folder in assets.mounts().items():
+        app.mount(prefix, StaticFiles(directory=folder), name=prefix.strip("/").replace("/", "-"))
 
-    def page(name: str, status_code: int = 200, **context) -> HTMLResponse:
-        return HTMLResponse(env.get_template(name).render(**context), status_code=status_code)
+    @app.middleware("http")
+    async def headers_and_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers.update(security.headers(policy, response.headers.get("content-type", ""), request.url.path))
+        # The path only: query strings may carry search terms, and are never logged.
+        log.info("%s %s %s %.0fms", request.method, request.url.path, response.status_code, 1000 * (time.perf_counter() - started))
+        return response
+
+    def error_page(request: Request, code: int, message: str, field: str | None = None) -> Response:
+        if _is_api(request):
+            body = {"error": message, **({"field": field} if field else {})}
+            headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+            return JSONResponse(body, status_code=code, headers=headers)
+        return render(request, "error.html", title=TITLES.get(code, "Something went wrong"), status_code=code, message=message, code=code)
+
+    @app.exception_handler(SaraError)
+    def sara_error(request: Request, exc: SaraError):
+        code = _status(exc)
+        if code == 401 and not _is_api(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query and request.method == "GET" else "")
+            return RedirectResponse(f"/sign-in?next={_quote(target)}", status_code=303)
+        return error_page(request, code, str(exc), getattr(exc, "field", None))
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException):
+        message = "there is no page at this address: check it, or start from Today" if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    def bad_request(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return error_page(request, 422, f"{where}: {first.get('msg', 'invalid value')}", where)
 
     @app.exception_handler(SQLAlchemyError)
-    def database_unavailable(request: Request, exc: SQLAlchemyError):
+    @app.exception_handler(DatabaseError)
+    def database_unavailable(request: Request, exc: Exception):
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": f"database error: {reason}"}, status_code=503)
-        return page("error.html", 503, title="The database cannot be read", reason=reason)
+        log.error("database error on %s %s: %s", request.method, request.url.path, reason)
+        return error_page(request, 503, "SARA cannot read its database just now: try again in a minute, and tell your administrator if it goes on")
 
-    def anyone() -> Context:
-        return Context(engine)
+    for name in PAGES:
+        app.include_router(importlib.import_module(f"sara.web.pages.{name}").router)
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> HTMLResponse:
-        data = services_data.status(anyone())
-        return page("home.html", data=data, chart=month_chart(data["months"]))
-
-    @app.get("/quarantine", response_class=HTMLResponse)
-    def quarantine() -> HTMLResponse:
-        q = services_data.quarantine(anyone(), limit=QUARANTINE_PAGE_ROWS)
-        return page("quarantine.html", rows=q["rows"], total=q["total"], not_shown=q["not_shown"], limit=QUARANTINE_PAGE_ROWS)
-
-    @app.get("/api/status")
-    def api_status() -> dict:
-        """What is loaded, as ``sara status --json`` prints it."""
-        return services_data.status(anyone())
-
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
 
     return app
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+def from_environment() -> FastAPI:
+    """The app each ``sara serve`` worker builds: ``SARA_DATABASE_URL``, ``SARA_TILE_URL`` and
+    ``SARA_SECURE_COOKIES`` (set by ``sara serve`` from its options)."""
+    import os
+
+    from sara.store.engine import connect
+
+    return create_app(connect(os.environ.get("SARA_DATABASE_URL")), tile_url=os.environ.get("SARA_TILE_URL") or None,
+                      secure_cookies=bool(os.environ.get("SARA_SECURE_COOKIES")))  # fmt: skip
+
+
+def configure_logging() -> None:
+    """One line per request (method, path without its query, status, time) on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)

@@ -147,3 +147,32 @@ class AccessSecret(Base):
     __tablename__ = "access_secret"
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WebSession(Base):
+    """A signed-in browser session, kept on the server so that an administrator can end it and
+    several workers share it: the cookie holds 256 random bits, the row only their SHA-256.
+    It ends after ``sara.access.sessions.IDLE`` without a request or ``ABSOLUTE`` in all."""
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))  # the synchroniser token every POST form carries
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    ended_by: Mapped[int | None] = mapped_column(Integer)  # the user who ended it (themself at sign-out, or an administrator)
+    ended_why: Mapped[str | None] = mapped_column(String(30))  # signed out | revoked | user disabled
+    purposes: Mapped[str] = mapped_column(Text, default="{}")  # JSON {record key: purpose}: asked once per session per record
+    agent: Mapped[str | None] = mapped_column(String(200))  # the browser's User-Agent, for the sessions list
+
+
+class RateLimit(Base):
+    """Requests counted per key (e.g. sign-in attempts from one address) in fixed windows, in
+    the database so that every worker counts the same."""
+
+    __tablename__ = "rate_limit"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""The pages and their JSON twins, one module per area of work (``sara.web.app.PAGES``)."""

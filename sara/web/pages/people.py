@@ -1,0 +1,5 @@
+"""(to be built: issue 10)"""
+
+from fastapi import APIRouter
+
+router = APIRouter()
