@@ -21,7 +21,7 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(ASSETS)
 
-$(CSS): $(ASSETS) sara/web/static/sara.scss
+$(CSS): $(ASSETS) $(wildcard sara/web/static/*.scss)
 	npm run --silent build:css
 
 install: $(STAMP) $(CSS)
