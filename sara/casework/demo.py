@@ -51,6 +51,11 @@ USERS = (
 )  # fmt: skip
 
 
+NAMES = {"demo.admin": "Dee Admin", "analyst": "Alex Analyst", "pc.dexter": "PC Sam Dexter", "insp.bolsover": "Insp. Jo Bolsover",
+         "asb.officer": "Priya Shah (ASB officer)", "housing.officer": "Tom Reed (housing)", "fire.officer": "Kate Lowe (fire)",
+         "yos.worker": "Sunita Rao (youth justice)", "youth.worker": "Mo Ellis (youth work)", "public": "Public viewer"}  # synthetic people
+
+
 class DemoError(Invalid):
     """The demo cannot be laid on this database; the message says why."""
 
@@ -124,7 +129,7 @@ def load(engine: Engine, *, today: dt.date | None = None, password: str | None =
         except NotFound:
             add_organisation(engine, name, kind)
     for username, org, role in USERS:
-        add_user(engine, username, org, role, password)
+        add_user(engine, username, org, role, password, display_name=NAMES[username])
     u = {username: get_actor(engine, username) for username, _, _ in USERS}
     add_agreement(engine, "Bolsover ASB information sharing agreement (synthetic)",
                   ["Derbyshire Constabulary", "Bolsover District Council", "Bolsover Homes (synthetic)"],

@@ -105,10 +105,14 @@ def status(db: Db = None, as_json: Json = False) -> None:
         print_json(data)
         return
     out.print(f"[bold]{data['events_total']:,}[/bold] events", highlight=False)
-    table = Table("source", "kind", "events", "first month", "last month", title="Sources")
+    table = Table("source", "kind", "recorded by", "events", "first month", "last month", title="Sources")
     for s in data["sources"]:
-        table.add_row(s["name"], s["kind"], f"{s['events']:,}", s["first_month"] or "", s["last_month"] or "")
+        forces = ", ".join(s["forces"]) or ""
+        table.add_row(s["name"], s["kind"], forces, f"{s['events']:,}", s["first_month"] or "", s["last_month"] or "")
     out.print(table)
+    fresh = data["freshness"]
+    if fresh["stale"]:
+        out.print(f"[bold]warning:[/bold] {fresh['message']}", highlight=False)
     table = Table("category", "events", title="Events by category")
     for category, n in data["events_by_category"].items():
         table.add_row(category, f"{n:,}")

@@ -8,6 +8,7 @@ everyone else sees the rows of public files and how many others are not shown to
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import select
@@ -55,9 +56,30 @@ def load_areas(ctx: Context, paths: list[str], kind: str, *, code_field=None, na
     return load(ctx.engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population_csv, tick=tick)
 
 
+PUBLICATION_LAG = 3  # months: by the start of month M, police.uk has published up to month M-3
+
+
+def freshness(latest_month: str | None, today: dt.date) -> dict:
+    """Whether the newest month loaded is as new as the clock suggests. police.uk publishes a
+    month's street-level data at the end of the second month after it (data.police.uk/changelog:
+    October's data comes out late in December), so on any day it holds at least the month
+    ``PUBLICATION_LAG`` months back. Older than that is stale: pages and ``sara status`` say
+    newer months can be loaded."""
+    index = today.year * 12 + today.month - 1 - PUBLICATION_LAG
+    expected = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    if latest_month is None:
+        return {"latest_month": None, "expected_by_now": expected, "stale": False, "message": "no events are loaded"}
+    stale = latest_month < expected
+    message = (f"the newest month loaded is {latest_month}, but police.uk has published months up to at least {expected} by now: newer months can be loaded"
+               if stale else f"the newest month loaded is {latest_month}")  # fmt: skip
+    return {"latest_month": latest_month, "expected_by_now": expected, "stale": stale, "message": message}
+
+
 def status(ctx: Context) -> dict:
-    """Sources, months, counts by category, areas and quarantine: counts only, for anyone."""
-    return store.status(ctx.engine)
+    """Sources (and the forces whose rows they hold), months, counts by category, areas and
+    quarantine, and whether the data is as new as the clock suggests: counts only, for anyone."""
+    data = store.status(ctx.engine)
+    return data | {"freshness": freshness(data["latest_month"], ctx.now.date())}
 
 
 def _host(ctx: Context) -> int | None:

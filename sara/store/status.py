@@ -18,7 +18,8 @@ def _month(value) -> str | None:
 
 
 def status(engine: Engine) -> dict:
-    """Sources, months, counts by category, area coverage and quarantine, as plain data."""
+    """Sources (with the forces that recorded their rows: police.uk's "Reported by"), months,
+    counts by category, area coverage and quarantine, as plain data."""
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(Event)).scalar_one()
         by_category = conn.execute(select(Event.category, func.count()).group_by(Event.category).order_by(func.count().desc(), Event.category)).all()
@@ -28,6 +29,12 @@ def status(engine: Engine) -> dict:
             .group_by(Source.id, Source.name, Source.kind, Source.crs)
             .order_by(Source.name)
         ).all()
+        forces: dict[str, dict[str, int]] = {}
+        for name, force, n in conn.execute(
+            select(Source.name, Event.reported_by, func.count()).join(Event, Event.source_id == Source.id)
+            .where(Event.reported_by.is_not(None)).group_by(Source.name, Event.reported_by).order_by(func.count().desc())
+        ).all():  # fmt: skip
+            forces.setdefault(name, {})[force] = n
         months = conn.execute(select(Event.month, func.count()).group_by(Event.month).order_by(Event.month)).all()
         no_coords = conn.execute(select(func.count()).select_from(Event).where(Event.lon.is_(None))).scalar_one()
         areas = {}
@@ -48,8 +55,10 @@ def status(engine: Engine) -> dict:
         "events_by_category": {c: n for c, n in by_category},
         "events_without_coordinates": no_coords,
         "sources": [
-            {"name": n, "kind": k, "crs": c, "events": e, "first_month": _month(lo), "last_month": _month(hi)} for n, k, c, e, lo, hi in sources
+            {"name": n, "kind": k, "crs": c, "events": e, "first_month": _month(lo), "last_month": _month(hi), "forces": forces.get(n, {})}
+            for n, k, c, e, lo, hi in sources
         ],
+        "latest_month": _month(months[-1][0]) if months else None,
         "months": [{"month": _month(m), "events": n} for m, n in months],
         "areas": areas,
         "outcomes_total": outcomes,
