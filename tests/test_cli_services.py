@@ -37,6 +37,8 @@ PAIRS = {
     "token create": ("sara.services.access.create_token", ["--as", "root"]),
     "token list": ("sara.services.access.list_tokens", ["--as", "root"]),
     "token revoke": ("sara.services.access.revoke_token", ["1", "--as", "root"]),
+    "session list": ("sara.services.access.live_sessions", ["--as", "root"]),
+    "session revoke": ("sara.services.access.revoke_session", ["1", "--as", "root"]),
     "agreement propose": ("sara.services.access.propose_agreement", ["A", "--party", "Police", "--party", "Council", "--purpose", "p", "--scope", "full",
                                                                      "--category", "victim", "--as", "root"]),  # fmt: skip
     "agreement add": ("sara.services.access.propose_agreement", ["A", "--party", "Police", "--party", "Council", "--purpose", "p", "--scope", "full",

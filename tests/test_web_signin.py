@@ -158,3 +158,15 @@ def test_signing_in_in_a_browser(demo_url, page):
         page.click("button:has-text('Sign out')")
         assert "/sign-in" in page.url
         assert not page.errors, page.errors
+
+
+def test_an_administrator_ends_a_browser_session_from_the_command_line(url):
+    from tests.cli import ok_json
+
+    browser = client(url, "pc.dexter")
+    env = {"SARA_PASSWORD": DEMO_PASSWORD}
+    live = ok_json("session", "list", "--as", "demo.admin", "--db", url, env=env)
+    assert [s["username"] for s in live] == ["pc.dexter"]
+    assert ok_json("session", "revoke", str(live[0]["id"]), "--as", "demo.admin", "--db", url, env=env)["ended"] is True
+    assert browser.get("/today", follow_redirects=False).headers["location"] == "/sign-in?next=/today"
+    assert ok_json("session", "list", "--as", "demo.admin", "--db", url, env=env) == []

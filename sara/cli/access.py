@@ -22,7 +22,9 @@ agreement_app = typer.Typer(help="Information sharing agreements: proposed by on
 audit_app = typer.Typer(help="The audit trail: verify it, checkpoint it, export an organisation's entries.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
+session_app = typer.Typer(help="Signed-in web sessions: list them, and end one at once (an administrator, their organisation's).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(session_app, name="session")
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(audit_app, name="audit")
 
@@ -368,3 +370,30 @@ def audit_export(
     except OSError as exc:
         fail(f"cannot write {csv}: {exc.strerror or exc}", as_json)
     _show({"rows": n, "csv": str(csv), "organisation": org}, as_json, f"wrote {n:,} audit entries of {org} to {csv}")
+
+
+@session_app.command("list")
+def session_list(acting: As = None, db: Db = None, as_json: Json = False) -> None:
+    """Live web sessions: your own, or as an administrator your organisation's users'."""
+    from rich.table import Table
+
+    from sara.services import access
+
+    rows = in_context(as_json, db, acting, access.live_sessions)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "user", "organisation", "signed in", "last seen", "ends by", title="Live sessions")
+    for r in rows:
+        table.add_row(str(r["id"]), r["username"], r["organisation"], r["signed_in"], r["last_seen"], r["ends_by"])
+    out.print(table)
+
+
+@session_app.command("revoke")
+def session_revoke(session_id: Annotated[int, typer.Argument(help="The session's id (see `sara session list`).")], acting: As = None, db: Db = None,
+                   as_json: Json = False) -> None:  # fmt: skip
+    """End a session at once: its browser is signed out on its next request."""
+    from sara.services import access
+
+    r = in_context(as_json, db, acting, lambda ctx: access.revoke_session(ctx, session_id))
+    _show(r, as_json, f"session {r['session']} of {r['user']} ended" if r["ended"] else f"session {r['session']} had already ended")

@@ -187,6 +187,7 @@ def serve(
 
     from sara.store.engine import connect, database_url
     from sara.web.app import configure_logging, from_environment
+    from sara.web.assets import NotInstalled
 
     url = database_url(db)
     with database_errors(False):
@@ -194,7 +195,7 @@ def serve(
     os.environ.update({"SARA_DATABASE_URL": url, "SARA_TILE_URL": tile_url or "", "SARA_SECURE_COOKIES": "1" if secure_cookies else ""})
     try:
         from_environment().state.engine.dispose()  # the front-end files are installed
-    except Exception as exc:  # noqa: BLE001  (NotInstalled: said in one line)
+    except NotInstalled as exc:
         fail(str(exc))
     configure_logging()
     err.print(f"SARA is at http://{host}:{port}  (Ctrl+C stops it)", highlight=False)
