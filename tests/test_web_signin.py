@@ -170,3 +170,26 @@ def test_an_administrator_ends_a_browser_session_from_the_command_line(url):
     assert ok_json("session", "revoke", str(live[0]["id"]), "--as", "demo.admin", "--db", url, env=env)["ended"] is True
     assert browser.get("/today", follow_redirects=False).headers["location"] == "/sign-in?next=/today"
     assert ok_json("session", "list", "--as", "demo.admin", "--db", url, env=env) == []
+
+
+def test_an_expired_session_returns_to_sign_in_and_then_to_the_page(url):
+    from sara.store.schema.access import WebSession
+
+    c = client(url, "pc.dexter")
+    engine = connect(url)
+    s = WebSession.__table__
+    with engine.begin() as conn:  # 31 minutes without a request
+        conn.execute(s.update().values(last_seen_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=31)))
+    r = c.get("/status?tab=areas", follow_redirects=False)
+    assert r.headers["location"] == "/sign-in?next=/status%3Ftab%3Dareas"
+    assert sign_in(c, "pc.dexter", next_page="/status?tab=areas").headers["location"] == "/status?tab=areas"
+    with engine.begin() as conn:
+        conn.execute(s.update().values(last_seen_at=dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=31)))
+    sent = c.post("/sign-out", data={"csrf_token": "x"}, headers={"referer": f"{c.base_url}/status"}, follow_redirects=False)
+    assert sent.headers["location"] == "/sign-in?next=/status"  # a form sent after the session ended: back to its page
+
+
+def test_a_missing_page_is_a_plain_404_in_the_layout(demo_url):
+    r = client(demo_url, "pc.dexter").get("/no-such-page")
+    assert r.status_code == 404 and "Page not found" in r.text and "Go to Today" in r.text
+    assert client(demo_url, "pc.dexter").get("/api/no-such-thing").json() == {"error": "there is no page at this address: check it, or start from Today"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 import time
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -83,8 +84,7 @@ def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: b
     def sara_error(request: Request, exc: SaraError):
         code = _status(exc)
         if code == 401 and not _is_api(request):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query and request.method == "GET" else "")
-            return RedirectResponse(f"/sign-in?next={_quote(target)}", status_code=303)
+            return RedirectResponse(f"/sign-in?next={_quote(_return_to(request))}", status_code=303)
         return error_page(request, code, str(exc), getattr(exc, "field", None))
 
     @app.exception_handler(StarletteHTTPException)
@@ -113,6 +113,16 @@ def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: b
         return {"ok": True}
 
     return app
+
+
+def _return_to(request: Request) -> str:
+    """The page to come back to after signing in again: the page asked for, or for a form sent
+    after the session ended, the page the form was on (its typed values are lost, but not the place)."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer") or "")
+    same_site = referer.netloc == request.url.netloc
+    return security.local_path((referer.path + (f"?{referer.query}" if referer.query else "")) if same_site else None)
 
 
 def _quote(path: str) -> str:
