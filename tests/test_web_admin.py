@@ -137,7 +137,9 @@ def test_organisations_are_added_by_the_hosts_administrators_only(url):
     c = client(url, "demo.admin")
     r = post(c, "/admin/organisations", {"name": "Bolsover Neighbourhood Watch", "type": "charity"})
     assert r.headers["location"] == "/admin/organisations?done=added"
-    assert {"name": "Bolsover Neighbourhood Watch", "type": "charity", "host": False, "users": 0} in services_admin.list_organisations(ctx_of(url, "demo.admin"))
+    assert {"name": "Bolsover Neighbourhood Watch", "type": "charity", "host": False, "users": 0} in services_admin.list_organisations(
+        ctx_of(url, "demo.admin")
+    )
     again = post(c, "/admin/organisations", {"name": "Bolsover Neighbourhood Watch", "type": "charity"})
     assert again.status_code == 409 and 'id="name-error"' in again.text
     council = client(url, council_admin(url))
@@ -243,7 +245,9 @@ def test_anyone_keeps_their_own_tokens_and_sessions_on_the_account_page(url):
     own = c.get("/api/account").json()["sessions"]
     assert len(own) >= 2 and {s["username"] for s in own} == {"housing.officer"}
     this = c.get("/account").text
-    this_id = int(re.search(r'action="/account/sessions/(\d+)/revoke"><input type="hidden" name="csrf_token" value="[^"]+">\s*<button[^>]*>Sign out', this).group(1))
+    this_id = int(
+        re.search(r'action="/account/sessions/(\d+)/revoke"><input type="hidden" name="csrf_token" value="[^"]+">\s*<button[^>]*>Sign out', this).group(1)
+    )
     r = post(c, f"/account/sessions/{this_id}/revoke")
     assert r.headers["location"] == "/sign-in" and c.get("/today", follow_redirects=False).status_code == 303
     assert second.get("/today").status_code == 200  # the other browser is still signed in

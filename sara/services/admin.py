@@ -11,6 +11,7 @@ data), newest first.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import func, select
 
@@ -113,6 +114,14 @@ def _day(value: str | dt.date | None, field: str) -> dt.date | None:
         raise Invalid(f"{value!r} is not a date", field=field, fix="use YYYY-MM-DD, e.g. 2026-03-04") from None
 
 
+def _detail(text: str | None) -> dict:
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        return {"text": text}
+    return found if isinstance(found, dict) else {"value": found}
+
+
 def search_audit(ctx: Context, *, user: str | None = None, organisation: str | None = None, action: str | None = None, subject_type: str | None = None,
                  since: str | dt.date | None = None, until: str | dt.date | None = None, limit: int = AUDIT_PAGE) -> dict:  # fmt: skip
     """The audit entries of the actor's organisation (by its users or about its data) that
@@ -153,7 +162,7 @@ def search_audit(ctx: Context, *, user: str | None = None, organisation: str | N
         kinds = conn.execute(select(t.c.subject_type).distinct().where(where[0], t.c.subject_type.is_not(None)).order_by(t.c.subject_type)).scalars().all()
     entries = [{"seq": r["seq"], "at": r["at"].isoformat(timespec="seconds"), "user": r["actor_username"], "user_organisation": names.get(r["actor_org_id"]),
                 "action": r["action"], "subject_type": r["subject_type"], "subject_id": r["subject_id"], "owner_organisation": names.get(r["owner_org_id"]),
-                "purpose": r["purpose"], "detail": r["detail"]} for r in rows]  # fmt: skip
+                "purpose": r["purpose"], "detail": _detail(r["detail"])} for r in rows]  # fmt: skip
     return {"filters": {"user": user or None, "organisation": organisation or None, "action": action or None, "subject_type": subject_type or None,
                         "since": first.isoformat() if first else None, "until": last.isoformat() if last else None},
             "total": total, "shown": len(entries), "entries": entries, "actions": list(audit.ACTIONS), "subject_types": kinds}  # fmt: skip

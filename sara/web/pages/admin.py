@@ -30,7 +30,7 @@ from sara.services import access as services_access
 from sara.services import admin as services_admin
 from sara.web import security
 from sara.web.auth import CsrfFailed, signed_in
-from sara.web.render import errors_of, render
+from sara.web.render import errors_of, render, sentence
 
 router = APIRouter()
 Signed = Annotated[Context, Depends(signed_in)]
@@ -58,7 +58,13 @@ def _page(request: Request, template: str, title: str, *, status_code: int = 200
 def _field_error(exc: Exception, field: str) -> dict:
     """A refusal shown beside ``field`` (a Conflict or Forbidden names none of its own)."""
     field = getattr(exc, "field", None) or field
-    return {"summary": [{"text": str(exc), "href": f"#{field}"}], "fields": {field: str(exc)}}
+    return {"summary": [{"text": sentence(str(exc)), "href": f"#{field}"}], "fields": {field: str(exc)}}
+
+
+def _errors(exc: Invalid) -> dict:
+    """``errors_of``, its summary as sentences (the core words messages in lower case)."""
+    found = errors_of(exc)
+    return found | {"summary": [item | {"text": sentence(item["text"])} for item in found["summary"]]}
 
 
 def _status(exc: Exception) -> int:
@@ -185,7 +191,7 @@ def user_change(request: Request, ctx: Signed, username: str, role: Text = "", d
         services_access.change_user(ctx, username, role=_choice(role, ROLES, "role", "a role") if role and role != user["role"] else None,
                                     display_name=display_name if display_name != user["display_name"] else None)  # fmt: skip
     except (Invalid, Conflict) as exc:
-        errors = errors_of(exc) if isinstance(exc, Invalid) and not exc.field else _field_error(exc, "role")
+        errors = _errors(exc) if isinstance(exc, Invalid) and not exc.field else _field_error(exc, "role")
         return _page(request, "user.html", "User", user=user, roles=ROLES, form=form, errors=errors, status_code=_status(exc))
     return _back(f"/admin/users/{username}", "changed")
 
@@ -205,7 +211,7 @@ def _active(request: Request, ctx: Context, username: str, active: bool):
         services_access.set_active(ctx, username, active)
     except Conflict as exc:
         user = services_admin.show_user(ctx, username)
-        return _page(request, "user.html", "User", user=user, roles=ROLES, form={}, errors={"summary": [{"text": str(exc), "href": "#status"}], "fields": {}},
+        return _page(request, "user.html", "User", user=user, roles=ROLES, form={}, errors={"summary": [{"text": sentence(str(exc)), "href": "#status"}], "fields": {}},
                      status_code=409)  # fmt: skip
     return _back(f"/admin/users/{username}", "enabled" if active else "disabled")
 
@@ -385,7 +391,7 @@ def api_agreement_end(ctx: Signed, name: str, reason: Annotated[str | None, Body
 
 @router.get("/admin/rules", include_in_schema=False)
 def rules_page(request: Request, ctx: Signed):
-    return _page(request, "rules.html", "Legal rule versions", data=services_admin.legal_rules(ctx))
+    return _page(request, "rules.html", "Legal rule versions", data=services_admin.legal_rules(ctx), wide=True)
 
 
 @router.get("/api/admin/rules", tags=["admin"])
@@ -403,10 +409,10 @@ def _audit(request: Request, ctx: Context, filters: dict, *, verified=None, erro
     try:
         found = services_admin.search_audit(ctx, **filters)
     except Invalid as exc:
-        found, errors, status_code = None, errors_of(exc), 422
+        found, errors, status_code = None, _errors(exc), 422
     orgs = [o["name"] for o in services_admin.list_organisations(ctx)]
     return _page(request, "audit.html", "Audit trail", found=found, filters=filters, organisations=orgs, actions=AUDIT_ACTIONS, verified=verified,
-                 errors=errors, status_code=status_code)  # fmt: skip
+                 errors=errors, status_code=status_code, wide=True)  # fmt: skip
 
 
 @router.get("/admin/audit", include_in_schema=False)
@@ -423,7 +429,7 @@ async def audit_verify(request: Request, ctx: Signed, checkpoint: Annotated[Uplo
         try:
             point = json.loads((await checkpoint.read(100_000)).decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            errors = {"summary": [{"text": "the checkpoint file is not JSON: choose the file SARA saved", "href": "#checkpoint"}],
+            errors = {"summary": [{"text": "The checkpoint file is not JSON: choose the file SARA saved", "href": "#checkpoint"}],
                       "fields": {"checkpoint": "The checkpoint file is not JSON: choose the file SARA saved"}}  # fmt: skip
             return _audit(request, ctx, {}, errors=errors, status_code=422)
     return _audit(request, ctx, {}, verified=services_access.verify_audit(ctx, point))
@@ -538,7 +544,7 @@ def token_create(request: Request, ctx: Signed, name: Text = "", days: Text = "9
     try:
         made = services_access.create_token(ctx, name, days=int(_choice(days, [str(d) for d in DAYS], "days", "how long the token lasts")) or None)
     except Invalid as exc:
-        return _account(request, ctx, form=form, errors=errors_of(exc), status_code=422)
+        return _account(request, ctx, form=form, errors=_errors(exc), status_code=422)
     return _account(request, ctx, made=made, status_code=201)
 
 
