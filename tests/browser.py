@@ -74,13 +74,13 @@ def _check_loopback(url: str) -> None:
 
 
 @contextmanager
-def serve(db_url: str, timeout: float = 30.0) -> Iterator[str]:
-    """Runs ``sara serve --db DB_URL`` on a free loopback port; yields its base URL."""
+def serve(db_url: str, timeout: float = 30.0, workers: int = 1) -> Iterator[str]:
+    """Runs ``sara serve --db DB_URL --workers WORKERS`` on a free loopback port; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sara.cli", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "sara.cli", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env={k: v for k, v in os.environ.items() if k != "SARA_DATABASE_URL"},

@@ -22,14 +22,15 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = {"serious", "critical"}
 
 
-def build_demo(folder: Path) -> str:
-    """A SQLite file with everything ``make demo-db`` loads; returns its URL."""
+def build_demo(folder: Path | None, url: str | None = None) -> str:
+    """A SQLite file in ``folder`` (or the empty database at ``url``, PostgreSQL say) with
+    everything ``make demo-db`` loads; returns its URL."""
     from sara.casework import demo
     from sara.intake.areas import load_areas
     from sara.intake.load import load_police_uk
     from sara.store.engine import connect, init
 
-    url = f"sqlite:///{folder / 'demo.db'}"
+    url = url or f"sqlite:///{folder / 'demo.db'}"
     init(url)
     engine = connect(url)
     for name, kind in (("lsoa2011", "lsoa"), ("wards2016", "ward"), ("districts", "district")):
