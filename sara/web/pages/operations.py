@@ -33,9 +33,9 @@ To = Annotated[dt.date | None, Query(alias="to", description="Last UK day, inclu
 PatrolId = Annotated[int, Path(ge=1, le=2**62, description="The patrol's id.")]
 Per = Annotated[str, Query(pattern="^(day|week)$", description="Dosage per day or per week.")]
 # The return's columns the page shows (the CSV has them all), with their headings.
-RETURN_SHOWN = {"site": "Site", "quarter": "Quarter", "phase": "Phase", "patrols": "Patrols", "hours_present": "Hours present", "officer_hours": "Officer hours",
-                "mean_visit_minutes": "Mean visit (min)", "share_visits_15_plus": "Visits of 15+ min", "arrests": "Arrests", "stop_searches": "Stop and searches",
-                "intelligence_submissions": "Intelligence reports", "engagements": "Engagements"}  # fmt: skip
+RETURN_SHOWN = {"site": "Site", "quarter": "Quarter", "phase": "Phase", "patrols": "Patrols", "hours_present": "Hours present",
+                "share_visits_15_plus": "Visits of 15+ min", "arrests": "Arrests", "stop_searches": "Stop and searches", "intelligence_submissions": "Intel",
+                "engagements": "Engagements"}  # fmt: skip
 
 
 def _href(name: str, tail: str = "") -> str:
