@@ -48,6 +48,7 @@ DONE = {"disabled": "The user is disabled: they cannot sign in, and their tokens
         "added": "The organisation is added."}  # fmt: skip
 DAYS = (30, 90, 365, 0)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+AUDIT_PAGE_ROWS = 50  # a page shows the newest 50 matches; the JSON twin up to services_admin.AUDIT_PAGE
 
 
 def _page(request: Request, template: str, title: str, *, status_code: int = 200, errors=None, **context):
@@ -391,7 +392,7 @@ def api_agreement_end(ctx: Signed, name: str, reason: Annotated[str | None, Body
 
 @router.get("/admin/rules", include_in_schema=False)
 def rules_page(request: Request, ctx: Signed):
-    return _page(request, "rules.html", "Legal rule versions", data=services_admin.legal_rules(ctx), wide=True)
+    return _page(request, "rules.html", "Legal rule versions", data=services_admin.legal_rules(ctx))
 
 
 @router.get("/api/admin/rules", tags=["admin"])
@@ -407,12 +408,12 @@ Filter = Annotated[str, Query(max_length=100)]
 
 def _audit(request: Request, ctx: Context, filters: dict, *, verified=None, errors=None, status_code=200):
     try:
-        found = services_admin.search_audit(ctx, **filters)
+        found = services_admin.search_audit(ctx, **filters, limit=AUDIT_PAGE_ROWS)
     except Invalid as exc:
         found, errors, status_code = None, _errors(exc), 422
     orgs = [o["name"] for o in services_admin.list_organisations(ctx)]
     return _page(request, "audit.html", "Audit trail", found=found, filters=filters, organisations=orgs, actions=AUDIT_ACTIONS, verified=verified,
-                 errors=errors, status_code=status_code, wide=True)  # fmt: skip
+                 errors=errors, status_code=status_code)  # fmt: skip
 
 
 @router.get("/admin/audit", include_in_schema=False)
