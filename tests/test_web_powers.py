@@ -206,3 +206,15 @@ def test_asb_officer_walks_powers_a_case_and_the_premises_map(demo_url, page):
         page.click("a:has-text('Repeat victims')")
         walk(page, "powers-repeat-victims")
         assert not page.errors, page.errors
+
+
+def test_pc_dexter_sees_the_premises_at_their_addresses(demo_url, page):
+    from tests import browser as served
+
+    with served.serve(demo_url) as base:
+        browser_sign_in(page, base, "pc.dexter", next_page="/powers/premises")
+        page.wait_for_selector("#premises-map path.leaflet-interactive")
+        assert page.locator("#premises-map path.leaflet-interactive").count() == 3  # one dot per premises
+        assert "3 premises are mapped at their address" in page.locator("#map-note").inner_text()
+        walk(page, "powers-premises-map-police")
+        assert not page.errors, page.errors

@@ -41,7 +41,7 @@ async function draw(el) {
     },
   }).addTo(map);
   const bounds = points.getBounds().isValid() ? points.getBounds() : wards.getBounds().isValid() ? wards.getBounds() : areas.getBounds();
-  if (bounds.isValid()) map.fitBounds(bounds.pad(0.3), { maxZoom: 17 });
+  if (bounds.isValid()) map.fitBounds(bounds.pad(0.5), { maxZoom: 15 });
   else map.setView([53.0, -1.5], 9);
 }
 
