@@ -200,12 +200,12 @@ def create(ctx: Context, title: str, **fields) -> dict:
 # ---------------------------------------------------------------- changing a problem
 
 
-def _resolve_area(ctx: Context, text: str | None) -> str | None:
+def _resolve_area(ctx: Context, text: str | None, field: str = "area") -> str | None:
     if not text or not text.strip():
         return None
     found = find_area(ctx, text)["area"]
     if found is None:
-        raise Invalid(f"no loaded area is called {text.strip()!r}", field="area", fix="give the name or code of a loaded LSOA, ward or district")
+        raise Invalid(f"no loaded area is called {text.strip()!r}", field=field, fix="give the name or code of a loaded LSOA, ward or district")
     return found["code"]
 
 
@@ -298,7 +298,7 @@ def assess(ctx: Context, *, target: str | None, before: str | None, after: str |
         return service.run_plan(ctx, plan, problem=problem or None, picture=picture)
     _loaded_only(ctx, target, "target")
     _loaded_only(ctx, control, "control")
-    code = _resolve_area(ctx, target) if target else None
+    code = _resolve_area(ctx, target, "target") if target else None
     return service.assess(ctx, target=code, before=before, after=after, buffer=buffer, control=control or "auto", categories=categories or None,
                           problem=problem or None, picture=picture)  # fmt: skip
 

@@ -11,6 +11,7 @@ missing item: each is marked beside its input on the plan form).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -72,10 +73,12 @@ def _errors(exc: Invalid, ids: dict[str, str] | None = None, links: dict[str, st
         names = field if isinstance(field, tuple) else (field,)
         first = next((f for f in names if f and (ids is None or f in ids) and f not in (links or {})), names[0])
         message = sentence(f"{exc.head} {text}")
+        moving = re.search(r" to (\w+): needs$", exc.head)
+        beside = f"To move to {moving.group(1)} it needs {text}" if moving else message
         href = "#main-content" if first is None else (links or {}).get(first) or f"#{(ids or {}).get(first, first)}"
         summary.append({"text": message, "href": href})
         if first:
-            fields[first] = message
+            fields[first] = beside
     if exc.fix:
         summary.append({"text": sentence(exc.fix), "href": "#main-content"})
     return {"summary": summary, "fields": fields}
