@@ -328,7 +328,7 @@ def _assign(times: _Times, period: Period) -> tuple[np.ndarray, int, list[str], 
     whether the first period is partial. Periods end with the last event's month or day."""
     if period.unit == "days":
         if times.days is None:
-            raise ScanError("the dates are months only (as police.uk gives them), so periods must be whole months: use period='month'")
+            raise ScanError("the dates are months only (as police.uk gives them), so periods must be whole months: use period='month'", field="period")
         stamp = times.days
     else:
         stamp = times.months

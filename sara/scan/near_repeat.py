@@ -188,7 +188,7 @@ def knox(
     if distance not in ("euclidean", "manhattan"):
         raise ScanError(f"unknown distance {distance!r}", field="distance", fix="use euclidean or manhattan")
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 0:
-        raise ScanError(f"permutations must be a whole number, 0 or more (999 is usual), not {permutations!r}")
+        raise ScanError(f"permutations must be a whole number, 0 or more (999 is usual), not {permutations!r}", field="permutations")
     permutations = int(permutations)
 
     s_edges = _edges("spatial", "metres", spatial_bandwidth, spatial_bands, nrc)

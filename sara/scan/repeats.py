@@ -82,7 +82,7 @@ def _window(time: str, window_days: float | None, months: int | None) -> tuple[s
         return ("months", 6) if time == "month" else ("days", 183)
     if months is not None:
         if isinstance(months, bool) or not isinstance(months, int | np.integer) or months <= 0:
-            raise ScanError(f"months must be a whole number of months above 0 (got {months!r}): e.g. months=6")
+            raise ScanError(f"months must be a whole number of months above 0 (got {months!r}): e.g. months=6", field="months")
         return "months", int(months)
     if not np.isfinite(window_days) or window_days <= 0:
         raise ScanError(f"window_days must be more than 0 days (got {window_days!r}): e.g. window_days=183 for about 6 months")
@@ -126,7 +126,7 @@ def repeats(
     counts events without a key or a time. See the module docstring for the window rule.
     """
     if isinstance(threshold, bool) or not isinstance(threshold, int | np.integer) or threshold < 2:
-        raise ScanError(f"threshold must be a whole number of at least 2 events (got {threshold!r}): one event is not a repeat; e.g. threshold=3")
+        raise ScanError(f"threshold must be a whole number of at least 2 events (got {threshold!r}): one event is not a repeat; e.g. threshold=3", field="threshold")
     if not isinstance(events, pl.DataFrame):
         raise ScanError("events must be a polars DataFrame with one row per event")
     if events.height == 0:

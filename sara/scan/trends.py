@@ -82,7 +82,7 @@ def _parse_month(value: str | dt.date, what: str) -> int:
         return value.year * 12 + value.month - 1
     m = _MONTH.match(str(value).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ScanError(f"{what} must be a month written YYYY-MM, for example 2025-12 (got {value!r})")
+        raise ScanError(f"{what} must be a month written YYYY-MM, for example 2025-12 (got {value!r})", field=what if what.isidentifier() else None)
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 
@@ -308,7 +308,7 @@ def compare_periods(events: pl.DataFrame, *, end: str, months: int = 12, by: str
     >>> compare_periods(events, end="2022-02", months=12, exclude_covid=True)  # doctest: +SKIP
     """
     if not isinstance(months, int) or isinstance(months, bool) or months < 1:
-        raise ScanError(f"months must be a whole number of months, 1 or more (got {months!r})")
+        raise ScanError(f"months must be a whole number of months, 1 or more (got {months!r})", field="months")
     end_i = _parse_month(end, "end")
     ev = _with_month_index(events)
     lo, hi, loaded_auto = _loaded_range(ev["_mi"], loaded)
