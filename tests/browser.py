@@ -83,7 +83,8 @@ def serve(db_url: str, timeout: float = 30.0, workers: int = 1) -> Iterator[str]
             [sys.executable, "-m", "sara.cli", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if k != "SARA_DATABASE_URL"},
+            # Every browser test signs in from 127.0.0.1: the per-address limit is tested through TestClient.
+            env={k: v for k, v in os.environ.items() if k != "SARA_DATABASE_URL"} | {"SARA_SIGN_IN_LIMIT": "10000"},
         )
         try:
             deadline = time.monotonic() + timeout

@@ -4,9 +4,8 @@ agreements allow, and the town-centre problem closes on a real assessment of the
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 
 import pytest
 

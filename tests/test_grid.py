@@ -72,3 +72,13 @@ def test_clipping_keeps_only_cells_touching_the_area():
 def test_bad_grids_are_refused_with_what_to_change(x, y, size, message):
     with pytest.raises(ScanError, match=message):
         make_grid(np.asarray(x, dtype=float), np.asarray(y, dtype=float), cell_size=size)
+
+
+def test_a_grid_too_big_to_hold_is_refused_before_it_is_made():
+    import numpy as np
+
+    from sara.scan.grid import ScanError, make_grid
+
+    with pytest.raises(ScanError, match="8,000,180,001 cells") as refused:  # 1 m over 80 x 100 km: terabytes, never allocated
+        make_grid(np.array([400000.0, 480000.0]), np.array([300000.0, 400000.0]), cell_size=1)
+    assert refused.value.field == "cell_size"

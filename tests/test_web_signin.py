@@ -27,7 +27,8 @@ def test_a_page_asked_for_before_sign_in_is_the_page_after_it(demo_url):
     assert r.status_code == 303 and r.headers["location"] == "/status"
     page = c.get("/status")
     assert "PC" in page.text or "pc.dexter" in page.text
-    assert "problem owner · Derbyshire Constabulary" in page.text  # name, role and organisation on every page
+    bar = page.text.split('id="signed-in-as"')[1].split("</div>")[0]
+    assert all(f"<span>{x}</span>" in bar for x in ("PC Sam Dexter", "problem owner", "Derbyshire Constabulary"))  # on every page
 
 
 def test_the_api_answers_401_not_a_redirect(demo_url):

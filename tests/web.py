@@ -8,6 +8,7 @@ the real /sign-in form."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from contextlib import contextmanager
@@ -42,11 +43,20 @@ def build_demo(folder: Path | None, url: str | None = None) -> str:
 
 
 def copy_of(url: str, folder: Path) -> str:
-    """A copy of a SQLite database (for a test that changes it)."""
+    """A copy of a SQLite database (for a test that changes it), without the sessions and
+    sign-in counts that tests reading the original left in it."""
+    import sqlite3
+
     src = Path(url.removeprefix("sqlite:///"))
     dst = folder / "copy.db"
     shutil.copy(src, dst)
+    with sqlite3.connect(dst) as conn:
+        conn.execute("DELETE FROM web_session")
+        conn.execute("DELETE FROM rate_limit")
     return f"sqlite:///{dst}"
+
+
+_addresses = itertools.count()  # each client its own address: the per-address sign-in limit is per person, not per test run
 
 
 def client(url: str, username: str | None = None, password: str = DEMO_PASSWORD):
@@ -56,7 +66,8 @@ def client(url: str, username: str | None = None, password: str = DEMO_PASSWORD)
     from sara.store.engine import connect
     from sara.web.app import create_app
 
-    c = TestClient(create_app(connect(url)))
+    n = next(_addresses)
+    c = TestClient(create_app(connect(url)), client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000))
     if username:
         r = sign_in(c, username, password)
         assert r.status_code == 303, r.text

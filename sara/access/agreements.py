@@ -84,7 +84,7 @@ def add_agreement(
     operator (``actor=None``: the demo, a migration) it stands accepted by every party."""
     check("scope", scope, AGREEMENT_SCOPES)
     for c in categories:
-        check("data category", c, CATEGORIES)
+        check("data category", c, CATEGORIES, field="categories")
     if not categories:
         raise Invalid(f"an agreement needs at least one data category: {', '.join(CATEGORIES)}", field="category")
     if not (purpose or "").strip():

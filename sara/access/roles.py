@@ -26,6 +26,8 @@ The rules (``sara.access.permissions.can`` applies them):
 
 from __future__ import annotations
 
+from sara.errors import Invalid
+
 ORG_TYPES = ("police", "council", "housing", "health", "fire", "probation", "youth_justice", "charity")
 ROLES = ("analyst", "problem_owner", "partner_practitioner", "lead", "administrator", "public_viewer")
 RESOURCES = ("problem", "action", "event", "person", "premises", "intervention", "patrol", "audit", "user", "organisation", "agreement")
@@ -98,8 +100,9 @@ def narrowest(scopes) -> str:
     return min(scopes, key=SCOPES.index) if scopes else "none"
 
 
-def check(kind: str, value: str, allowed) -> str:
-    """``value`` if it is one of ``allowed``, else ``ValueError`` naming the choices."""
+def check(kind: str, value: str, allowed, *, field: str | None = None) -> str:
+    """``value`` if it is one of ``allowed``, else ``Invalid`` naming the choices (``field``:
+    the input at fault, by default the kind's last word: "organisation type" -> "type")."""
     if value not in allowed:
-        raise ValueError(f"unknown {kind} {value!r}: choose one of {', '.join(allowed)}")
+        raise Invalid(f"unknown {kind} {value!r}", field=field or kind.split()[-1], fix=f"choose one of {', '.join(allowed)}")
     return value

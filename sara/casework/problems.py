@@ -191,13 +191,40 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) and value else value
 
 
+# Roles that see only the problems their organisation works (owns, or is listed on as a partner):
+# a housing officer or a fire officer sees the partnership's shared problems, not every plan.
+SHARED_ONLY = ("partner_practitioner",)
+
+
+def _missing(ref) -> NotFound:
+    return NotFound(f"no problem {ref!r}: check the reference (PRB-YYYY-NNNN) against the list of problems")
+
+
 def _problem_row(conn: Connection, ref: str | int) -> dict:
     t = sp.Problem.__table__
     where = t.c.id == ref if isinstance(ref, int) else t.c.reference == str(ref)
     row = conn.execute(select(t).where(where)).mappings().first()
     if row is None:
-        raise NotFound(f"no problem {ref!r}: check the reference (PRB-YYYY-NNNN) against the list of problems")
+        raise _missing(ref)
     return dict(row)
+
+
+def working_organisations(conn: Connection) -> dict[int, set[int]]:
+    """The organisations working each problem: its owner and its listed partners."""
+    t, pt = sp.Problem.__table__, sp.ProblemPartner.__table__
+    out = {pid: {oid} for pid, oid in conn.execute(select(t.c.id, t.c.organisation_id))}
+    for pid, oid in conn.execute(select(pt.c.problem_id, pt.c.organisation_id)):
+        out.setdefault(pid, set()).add(oid)
+    return out
+
+
+def _works_on(conn: Connection, actor: Actor, p: dict) -> bool:
+    """False for a partner practitioner whose organisation does not work problem ``p``."""
+    if actor is None or actor.role not in SHARED_ONLY:
+        return True
+    pt = sp.ProblemPartner.__table__
+    partners = set(conn.execute(select(pt.c.organisation_id).where(pt.c.problem_id == p["id"])).scalars())
+    return actor.organisation_id in partners | {p["organisation_id"]}
 
 
 def _actions(conn: Connection, problem_id: int) -> list[dict]:
@@ -292,8 +319,12 @@ def _next_step(p: Mapping, acts: list[Mapping]) -> dict | None:
 
 
 def _read(engine: Engine, actor: Actor, ref: str | int) -> dict:
+    """The problem ``ref`` if ``actor`` may read it; a problem not shared with a partner
+    practitioner's organisation is ``NotFound``, word for word as one that does not exist."""
     with engine.connect() as conn:
         p = _problem_row(conn, ref)
+        if not _works_on(conn, actor, p):
+            raise _missing(ref)
     require(actor, "read", "problem", p["organisation_id"])
     return p
 
@@ -309,7 +340,8 @@ def show(engine: Engine, actor: Actor, ref: str | int, *, today: dt.date | None 
 def list_problems(engine: Engine, actor: Actor, *, state: str | None = None, organisation: str | None = None, overdue_only: bool = False,
                   today: dt.date | None = None) -> list[dict]:  # fmt: skip
     """The problems the actor may read (optionally of one state or organisation, or only
-    those with overdue actions), with their overdue actions."""
+    those with overdue actions), with their overdue actions. A partner practitioner sees the
+    problems their organisation owns or is a listed partner on."""
     if state is not None and state not in STATES:
         raise ProblemError(f"unknown state {state!r}", field="state", fix=f"choose one of {', '.join(STATES)}")
     t, at = sp.Problem.__table__, sp.ProblemAction.__table__
@@ -320,7 +352,9 @@ def list_problems(engine: Engine, actor: Actor, *, state: str | None = None, org
     with engine.connect() as conn:
         if organisation:
             q = q.where(t.c.organisation_id == org_id(conn, organisation))
-        rows = [dict(r) for r in conn.execute(q).mappings() if can(actor, "read", "problem", r["organisation_id"])]
+        working = working_organisations(conn) if actor is not None and actor.role in SHARED_ONLY else None
+        rows = [dict(r) for r in conn.execute(q).mappings() if can(actor, "read", "problem", r["organisation_id"])
+                and (working is None or actor.organisation_id in working.get(r["id"], ()))]  # fmt: skip
         names = _names(conn)  # once for every problem, and every action read in one query
         acts: dict[int, list[dict]] = {}
         for a in conn.execute(select(at).order_by(at.c.id)).mappings():

@@ -181,6 +181,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (sessions and rate limits live in the database, so any worker serves any user).")] = 1,
     tile_url: Annotated[str | None, typer.Option(envvar="SARA_TILE_URL", help="Map tiles, e.g. https://tile.example.org/{z}/{x}/{y}.png (default: none; maps draw the loaded areas).")] = None,
     secure_cookies: Annotated[bool, typer.Option(envvar="SARA_SECURE_COOKIES", help="Mark cookies Secure: set when SARA is served over HTTPS.")] = False,
+    sign_in_limit: Annotated[int, typer.Option(envvar="SARA_SIGN_IN_LIMIT", min=1, help="Sign-in attempts per address per minute (raise it when many users share one address).")] = 20,
 ) -> None:
     """Serve the web app (and its JSON API) on HOST:PORT."""
     import uvicorn
@@ -192,7 +193,8 @@ def serve(
     url = database_url(db)
     with database_errors(False):
         connect(url).dispose()  # fail here, in one line, if the database is not ready
-    os.environ.update({"SARA_DATABASE_URL": url, "SARA_TILE_URL": tile_url or "", "SARA_SECURE_COOKIES": "1" if secure_cookies else ""})
+    os.environ.update({"SARA_DATABASE_URL": url, "SARA_TILE_URL": tile_url or "", "SARA_SECURE_COOKIES": "1" if secure_cookies else "",
+                       "SARA_SIGN_IN_LIMIT": str(sign_in_limit)})  # fmt: skip
     try:
         from_environment().state.engine.dispose()  # the front-end files are installed
     except NotInstalled as exc:

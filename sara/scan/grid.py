@@ -131,6 +131,16 @@ class Grid:
         return sparse.csr_matrix((np.ones(len(src)), (src, dst)), shape=(self.n_cells, self.n_cells))
 
 
+MAX_CELLS = 50_000_000
+
+
+def _check_size(n: int, cell_size: float) -> None:
+    """Refuse a grid too big to hold before any array of it is made (a 1 m grid over a county
+    would otherwise ask for terabytes)."""
+    if n > MAX_CELLS:
+        raise ScanError(f"a {cell_size:g} m grid over this extent has {n:,} cells", field="cell_size", fix="give a larger cell size, or choose an area to clip the grid to")
+
+
 def make_grid(
     x: np.ndarray,
     y: np.ndarray,
@@ -164,6 +174,7 @@ def make_grid(
         y0 = math.floor(ymin / cell_size) * cell_size
         n_cols = int(math.floor((xmax - x0) / cell_size)) + 1
         n_rows = int(math.floor((ymax - y0) / cell_size)) + 1
+        _check_size(n_rows * n_cols, cell_size)
         cols, rows = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
         cx = x0 + (cols.ravel() + 0.5) * cell_size
         cy = y0 + (rows.ravel() + 0.5) * cell_size
@@ -173,12 +184,11 @@ def make_grid(
         y0 = ymin - h / 2
         n_rows = int(math.ceil((ymax - y0) / h)) + 1
         n_cols = int(math.ceil((xmax - x0) / cell_size)) + 2
+        _check_size(n_rows * n_cols, cell_size)
         cols, rows = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
         cx = x0 + (cols.ravel() - (rows.ravel() >> 1) + rows.ravel() / 2) * cell_size
         cy = y0 + rows.ravel() * h
     n = n_rows * n_cols
-    if n > 50_000_000:
-        raise ScanError(f"a {cell_size:g} m grid over this extent has {n:,} cells", field="cell_size", fix="give a larger cell size, or choose an area to clip the grid to")
     keep = np.ones(n, dtype=bool)
     if clip is not None:
         full = Grid(shape, cell_size, auto, x0, y0, n_rows, n_cols, np.arange(n), cx, cy)

@@ -31,12 +31,13 @@ SIGN_IN_LIMIT = 20  # sign-in attempts per address per minute, before the per-us
 SIGN_IN_WINDOW = dt.timedelta(minutes=1)
 
 
-def start_session(engine, username: str, password: str, *, address: str = "", agent: str | None = None, now=None) -> tuple[str, sessions.Session]:
+def start_session(engine, username: str, password: str, *, address: str = "", agent: str | None = None, limit: int = SIGN_IN_LIMIT,
+                  now=None) -> tuple[str, sessions.Session]:  # fmt: skip
     """Sign in by password for a browser session: the cookie value and the session. Attempts
-    from one ``address`` are rate-limited (a password spray across many usernames never reaches
+    from one ``address`` are rate-limited to ``limit`` a minute (a password spray across many usernames never reaches
     any user's lockout), then the user's own lockout applies; every attempt is audited."""
     now = now or utcnow()
-    if not sessions.hit(engine, f"sign-in:{address}", limit=SIGN_IN_LIMIT, window=SIGN_IN_WINDOW, now=now):
+    if not sessions.hit(engine, f"sign-in:{address}", limit=limit, window=SIGN_IN_WINDOW, now=now):
         raise TooMany("too many sign-in attempts from this address: wait a minute and try again")
     if not username or not password:
         raise Invalid("enter your username and password", field="username" if not username else "password")

@@ -29,35 +29,7 @@ from sara.store.schema import access as sa_
 from sara.store.schema import problems as sp
 from sara.store.schema.events import AssessmentPlan
 
-# Roles that see only the problems their organisation works.
-SHARED_ONLY = ("partner_practitioner",)
 MOST_MATCHES = 30
-
-
-def _missing(ref: str) -> pr.NotFound:
-    """What a reference that does not exist gets from the casework, word for word."""
-    return pr.NotFound(f"no problem {ref!r}: check the reference (PRB-YYYY-NNNN) against the list of problems")
-
-
-def _working(conn) -> dict[int, set[int]]:
-    """The organisations working each problem: its owner and its listed partners."""
-    t, pt = sp.Problem.__table__, sp.ProblemPartner.__table__
-    out = {pid: {oid} for pid, oid in conn.execute(select(t.c.id, t.c.organisation_id))}
-    for pid, oid in conn.execute(select(pt.c.problem_id, pt.c.organisation_id)):
-        out.setdefault(pid, set()).add(oid)
-    return out
-
-
-def _shared(ctx: Context, ref: str) -> None:
-    """Refuses a partner practitioner a problem its organisation does not work, as missing."""
-    if ctx.actor is None or ctx.actor.role not in SHARED_ONLY:
-        return
-    t, pt = sp.Problem.__table__, sp.ProblemPartner.__table__
-    with ctx.engine.connect() as conn:
-        row = conn.execute(select(t.c.id, t.c.organisation_id).where(t.c.reference == str(ref))).first()
-        orgs = {row.organisation_id, *conn.execute(select(pt.c.organisation_id).where(pt.c.problem_id == row.id)).scalars()} if row else set()
-    if ctx.actor.organisation_id not in orgs:
-        raise _missing(str(ref))
 
 
 def _area_names(conn, codes) -> dict[str, dict]:
@@ -76,10 +48,8 @@ def listing(ctx: Context, *, area: str | None = None, state: str | None = None, 
     and overdue actions; with the choices of each filter among the problems seen."""
     rows = pr.list_problems(ctx.engine, ctx.actor, state=state or None, overdue_only=overdue, today=ctx.now.date())
     with ctx.engine.connect() as conn:
-        working = _working(conn)
+        working = pr.working_organisations(conn)
         orgs = dict(conn.execute(select(sa_.Organisation.id, sa_.Organisation.name)).all())
-        if ctx.actor.role in SHARED_ONLY:
-            rows = [p for p in rows if ctx.actor.organisation_id in working.get(p["id"], set())]
         names = _area_names(conn, [p["area"] for p in rows])
     for p in rows:
         p["area_name"] = names.get(p["area"], {}).get("name") if p["area"] else None
@@ -109,7 +79,6 @@ def _moves(p: dict) -> list[str]:
 def plan(ctx: Context, ref: str) -> dict:
     """Everything about a problem the reader may see (``show``), with its area's name, the
     interventions and operations serving it, what the reader may do and the form choices."""
-    _shared(ctx, ref)
     p = pr.show(ctx.engine, ctx.actor, ref, today=ctx.now.date())
     actor = ctx.actor
     from sara.casework import interventions, patrols
@@ -117,7 +86,7 @@ def plan(ctx: Context, ref: str) -> dict:
     with ctx.engine.connect() as conn:
         area = _area_names(conn, [p["area"]]).get(p["area"]) if p["area"] else None
         owning = conn.execute(select(sp.Problem.organisation_id).where(sp.Problem.reference == p["reference"])).scalar_one()
-        working = _working(conn).get(p["id"], set())
+        working = pr.working_organisations(conn).get(p["id"], set())
         orgs = sorted(conn.execute(select(sa_.Organisation.name)).scalars())
         plans = list(conn.execute(select(AssessmentPlan.name).order_by(AssessmentPlan.name)).scalars())
     p["area_name"] = area["name"] if area else None
@@ -215,7 +184,6 @@ def change(ctx: Context, ref: str, *, fields: dict, sources: list[str] | None = 
     """Save what changed in the plan (``update``: only the fields whose value differs from the
     stored one), then, with a ``target``, move it (``move``, whose guard names what is still
     missing). A refused move keeps the changes saved: nothing typed is lost."""
-    _shared(ctx, ref)
     stored = pr.show(ctx.engine, ctx.actor, ref, today=ctx.now.date())
     changed = {k: v for k, v in fields.items() if k in pr.TEXT_FIELDS and (v or "") != (stored.get(k) or "")}
     code = _resolve_area(ctx, area)
@@ -244,13 +212,11 @@ def move(ctx: Context, ref: str, target: str, *, reason: str | None = None, outc
 
 def add_action(ctx: Context, ref: str, description: str, *, owner: str, due: dt.date, organisation: str | None = None) -> dict:
     """An action of the reader's organisation (``add_action``)."""
-    _shared(ctx, ref)
     return pr.add_action(ctx.engine, ctx.actor, ref, description, owner=owner, due=due, organisation=organisation or None, now=ctx.now, today=ctx.now.date())
 
 
 def set_action(ctx: Context, ref: str, action_id: int, status: str, *, due: dt.date | None = None) -> dict:
     """A new status (and due date) for one of the problem's actions (``set_action``)."""
-    _shared(ctx, ref)
     t = sp.ProblemAction.__table__
     with ctx.engine.connect() as conn:
         pid = conn.execute(select(sp.Problem.id).where(sp.Problem.reference == ref)).scalar()
@@ -262,13 +228,11 @@ def set_action(ctx: Context, ref: str, action_id: int, status: str, *, due: dt.d
 
 def add_note(ctx: Context, ref: str, text: str) -> dict:
     """A note on the problem's chronology (``add_note``; files are attached from the CLI)."""
-    _shared(ctx, ref)
     return pr.add_note(ctx.engine, ctx.actor, ref, text, now=ctx.now)
 
 
 def add_partner(ctx: Context, ref: str, organisation: str, role: str) -> dict:
     """A partner organisation and its role (``add_partner``)."""
-    _shared(ctx, ref)
     return pr.add_partner(ctx.engine, ctx.actor, ref, organisation, role, now=ctx.now)
 
 
@@ -292,7 +256,6 @@ def assess(ctx: Context, *, target: str | None, before: str | None, after: str |
     from sara.services import assess as service
 
     if problem:
-        _shared(ctx, problem)
         pr.show(ctx.engine, ctx.actor, problem, today=ctx.now.date())
     if plan:
         return service.run_plan(ctx, plan, problem=problem or None, picture=picture)
@@ -322,7 +285,6 @@ def assess_form(ctx: Context, *, problem: str | None = None) -> dict:
 def save_assessment(ctx: Context, ref: str, **design) -> dict:
     """Runs the assessment ``design`` describes for problem ``ref`` and keeps its result on
     the problem (what closing it asks for), by the owning organisation only; audited."""
-    _shared(ctx, ref)
     p = pr._read(ctx.engine, ctx.actor, ref)
     require(ctx.actor, "write", "problem", p["organisation_id"])
     if p["state"] == "closed":

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sara.errors import Conflict, DatabaseError, Forbidden, Invalid, NotFound, SaraError, TooMany, Unauthenticated
+from sara.services.access import SIGN_IN_LIMIT
 from sara.web import assets, security
 from sara.web.charts import month_chart  # noqa: F401  (re-exported for the tests of the status page)
 from sara.web.render import number, render  # noqa: F401
@@ -49,17 +50,20 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: bool = False) -> FastAPI:
+def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: bool = False, sign_in_limit: int = SIGN_IN_LIMIT) -> FastAPI:
     """The SARA web app over ``engine`` (one connection pool, shared by every request).
     ``tile_url`` is a map tile server (``https://tiles.example/{z}/{x}/{y}.png``): without one
     the maps draw the loaded areas as their base layer. ``secure_cookies`` marks cookies
-    Secure (set it when SARA is served over HTTPS behind a proxy)."""
+    Secure (set it when SARA is served over HTTPS behind a proxy). ``sign_in_limit`` is the
+    sign-in attempts allowed per address per minute (raise it when many users share one
+    address behind a proxy)."""
     # No /docs: Swagger UI loads its assets from a CDN, and SARA must work with no internet.
     app = FastAPI(title="SARA", summary="Community safety problems: the JSON twin of every page.", version="0.1.0",
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")  # fmt: skip
     app.state.engine = engine
     app.state.tile_url = tile_url
     app.state.secure_cookies = secure_cookies
+    app.state.sign_in_limit = sign_in_limit
     policy = security.content_security_policy(tile_url)
     for prefix, folder in assets.mounts().items():
         app.mount(prefix, StaticFiles(directory=folder), name=prefix.strip("/").replace("/", "-"))
@@ -133,13 +137,14 @@ def _quote(path: str) -> str:
 
 def from_environment() -> FastAPI:
     """The app each ``sara serve`` worker builds: ``SARA_DATABASE_URL``, ``SARA_TILE_URL`` and
-    ``SARA_SECURE_COOKIES`` (set by ``sara serve`` from its options)."""
+    ``SARA_SECURE_COOKIES`` (set by ``sara serve`` from its options), ``SARA_SIGN_IN_LIMIT``."""
     import os
 
     from sara.store.engine import connect
 
     return create_app(connect(os.environ.get("SARA_DATABASE_URL")), tile_url=os.environ.get("SARA_TILE_URL") or None,
-                      secure_cookies=bool(os.environ.get("SARA_SECURE_COOKIES")))  # fmt: skip
+                      secure_cookies=bool(os.environ.get("SARA_SECURE_COOKIES")),
+                      sign_in_limit=int(os.environ.get("SARA_SIGN_IN_LIMIT") or SIGN_IN_LIMIT))  # fmt: skip
 
 
 def configure_logging() -> None:

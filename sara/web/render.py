@@ -19,10 +19,10 @@ NAVIGATION = (
     ("/today", "Today", None),
     ("/explore", "Explore", None),
     ("/problems", "Problems", None),
-    ("/powers", "Powers and cases", None),
+    ("/powers", "Powers and cases", {"analyst", "problem_owner", "partner_practitioner", "lead", "administrator"}),
     ("/operations", "Operations", None),
     ("/assess", "Assess", None),
-    ("/admin", "Administration", {"administrator"}),
+    ("/admin", "Administration", {"administrator", "lead"}),
 )
 
 

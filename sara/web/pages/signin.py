@@ -57,7 +57,8 @@ def sign_in(
         raise CsrfFailed("this sign-in form has expired: reload the page and sign in again")
     address = request.client.host if request.client else ""
     try:
-        token, _ = services_access.start_session(engine, username.strip(), password, address=address, agent=request.headers.get("user-agent"))
+        token, _ = services_access.start_session(engine, username.strip(), password, address=address, agent=request.headers.get("user-agent"),
+                                                          limit=request.app.state.sign_in_limit)  # fmt: skip
     except (Invalid, Unauthenticated) as exc:
         return _form(request, target, username, exc, status_code=422 if isinstance(exc, Invalid) else 401)
     except TooMany as exc:
