@@ -561,6 +561,22 @@ def patrol_view(engine: Engine, actor, patrol_id: int) -> dict:
     return out
 
 
+def operation_arrests(engine: Engine, actor, operation: str) -> list[dict]:
+    """Each arrest made on the operation's patrols, in the order the patrols started: its
+    ``id`` (what ``set_arrest_outcome`` takes), the ``patrol`` and its ``site`` and ``start``
+    (UK time), and its ``outcome`` code as it stands, with when it was last set (``updated_at``,
+    UK time). No personal data: an arrest is a count with an outcome, not a person."""
+    p, a = sp.Patrol.__table__, sp.PatrolArrest.__table__
+    with engine.connect() as conn:
+        op = _operation(conn, operation)
+        require(actor, "read", "patrol", op["organisation_id"])
+        sites = {s["id"]: s["name"] for s in _sites(conn, [op["id"]])}
+        rows = conn.execute(select(a.c.id, a.c.patrol_id, a.c.outcome_code, a.c.updated_at, p.c.site_id, p.c.start_at).join(p, p.c.id == a.c.patrol_id)
+                            .where(p.c.operation_id == op["id"]).order_by(p.c.start_at, a.c.id)).all()  # fmt: skip
+    return [{"id": r.id, "patrol": r.patrol_id, "site": sites[r.site_id], "start": _uk(r.start_at).isoformat(), "outcome": r.outcome_code,
+             "updated_at": _uk(r.updated_at).isoformat() if r.updated_at else None} for r in rows]  # fmt: skip
+
+
 def set_arrest_outcome(engine: Engine, actor, arrest_id: int, code: str, *, now: dt.datetime | None = None) -> dict:
     """Record the arrest's outcome as it stands now (RUI / bail becomes charged, NFA, ...)."""
     code = outcome_code(code, "code")

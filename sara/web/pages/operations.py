@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from sara.casework import patrols
 from sara.casework.patrols import PatrolError
+from sara.errors import Invalid
 from sara.report.export import csv_text
 from sara.services import Context
 from sara.services import operations as services_operations
@@ -81,6 +82,26 @@ def bar_chart(points: list[dict], per: str, width: int = 360, height: int = 200)
             "xlabels": [{"x": b["cx"], "text": _label(p["period"], per)} for i, (b, p) in enumerate(zip(bars, points)) if i % every == 0]}  # fmt: skip
 
 
+# ---------------------------------------------------------------- forms
+
+
+def _field_errors(exc: Invalid, prefix: str = "") -> dict:
+    """Every field the refusal names, with its message, and the summary linking to each
+    (the inputs' ids are ``prefix`` + field: a form of many, one per site or arrest)."""
+    items = getattr(exc, "items", ()) or ((exc.field, str(exc)),)
+    fields: dict[str, str] = {}
+    for field, text in items:
+        field = field[0] if isinstance(field, tuple) else field
+        fields.setdefault(field or "", text)
+    summary = [{"text": text, "href": f"#{prefix}{field}" if field else "#main-content"} for field, text in fields.items()]
+    return {"summary": summary, "fields": {f: t for f, t in fields.items() if f}}
+
+
+async def _posted(request: Request, fields) -> dict[str, str]:
+    posted = await request.form()
+    return {f: str(posted.get(f) or "") for f in fields}
+
+
 # ---------------------------------------------------------------- the list
 
 
@@ -97,15 +118,62 @@ def api_operations(ctx: Signed) -> dict:
     return services_operations.overview(ctx)
 
 
+# ---------------------------------------------------------------- a new operation
+
+
+@router.get("/operations/new", include_in_schema=False)
+def new_operation_page(request: Request, ctx: Signed, problem: Annotated[str | None, Query(max_length=40)] = None):
+    form = services_operations.operation_form(ctx, problem=problem)
+    return render(request, "operations/new.html", title="New operation", form=form, typed=form["defaults"])
+
+
+@router.post("/operations/new", include_in_schema=False)
+async def new_operation_post(request: Request, ctx: Signed):
+    typed = await _posted(request, services_operations.OPERATION_FIELDS)
+    try:
+        op = services_operations.create_operation_form(ctx, typed)
+    except PatrolError as exc:
+        form = services_operations.operation_form(ctx)
+        return render(request, "operations/new.html", title="New operation", form=form, typed=typed, status_code=422, errors=_field_errors(exc))
+    return RedirectResponse(_href(op["name"], "?done=created"), status_code=303)
+
+
+class OperationIn(BaseModel):
+    """A new operation as the form takes it: text for every field."""
+
+    name: str = Field(description="The operation's name, unique, e.g. 'Op Jemlock'.")
+    problem: str = Field("", description="The reference of the problem it serves (one you may see), or empty.")
+    area: str = Field("", description="The name (or code) of the loaded area it covers, or empty.")
+    start: str = Field(description="First day, YYYY-MM-DD.")
+    end: str = Field("", description="Last day, YYYY-MM-DD, or empty: open-ended.")
+    description: str = Field("", description="What the operation is for.")
+
+
+@router.post("/api/operations", tags=["operations"], status_code=201)
+def api_new_operation(ctx: Signed, body: OperationIn) -> dict:
+    """Add an operation owned by your organisation, as the form does (``sara operation add``)."""
+    return services_operations.create_operation_form(ctx, body.model_dump())
+
+
 # ---------------------------------------------------------------- one operation
 
 
-@router.get("/operations/{name}", include_in_schema=False)
-def operation_page(request: Request, ctx: Signed, name: str, per: Per = "day", first: From = None, last: To = None):
+def _operation(request: Request, ctx: Context, name: str, per: str = "day", first=None, last=None, status_code: int = 200, **extra):
     data = services_operations.operation(ctx, name, per=per, first=first, last=last)
     charts = [{"site": s["site"], "chart": bar_chart(s["points"], per), "points": s["points"]} for s in data["dosage_series"]["sites"]]
+    extra = {"phase_typed": {}, "done": None, "moved": None} | extra
     return render(request, "operations/operation.html", title="Operation", data=data, op=data["operation"], charts=charts, per=per, href=_href, wide=True,
-                  shown=RETURN_SHOWN, total_row=patrols.TOTAL_ROW)  # fmt: skip
+                  shown=RETURN_SHOWN, total_row=patrols.TOTAL_ROW, today=services_operations.today_of(ctx).isoformat(), status_code=status_code,
+                  **extra)  # fmt: skip
+
+
+Done = Annotated[str | None, Query(pattern="^(created|site)$", description="What was just done (a banner).")]
+Moved = Annotated[int | None, Query(ge=1, le=2**62, description="The site just moved to its next phase (a banner).")]
+
+
+@router.get("/operations/{name}", include_in_schema=False)
+def operation_page(request: Request, ctx: Signed, name: str, per: Per = "day", first: From = None, last: To = None, done: Done = None, moved: Moved = None):
+    return _operation(request, ctx, name, per, first, last, done=done, moved=moved)
 
 
 @router.get("/api/operations/{name}", tags=["operations"])
@@ -155,17 +223,6 @@ def return_csv(ctx: Signed, name: str, first: From = None, last: To = None, deta
 
 
 # ---------------------------------------------------------------- logging a patrol
-
-
-def _field_errors(exc: PatrolError) -> dict:
-    """Every field the refusal names, with its message, and the summary linking to each."""
-    items = exc.items or ((exc.field, str(exc)),)
-    fields: dict[str, str] = {}
-    for field, text in items:
-        field = field[0] if isinstance(field, tuple) else field
-        fields.setdefault(field or "", text)
-    summary = [{"text": text, "href": f"#{field}" if field else "#main-content"} for field, text in fields.items()]
-    return {"summary": summary, "fields": {f: t for f, t in fields.items() if f}}
 
 
 @router.get("/operations/{name}/patrol", include_in_schema=False)
@@ -219,3 +276,122 @@ def patrol_page(request: Request, ctx: Signed, name: str, patrol_id: PatrolId, l
 def api_patrol(ctx: Signed, name: str, patrol_id: PatrolId) -> dict:
     """One patrol as logged, with its arrests (id and outcome code)."""
     return services_operations.patrol(ctx, name, patrol_id)
+
+
+# ---------------------------------------------------------------- sites and their phases
+
+
+@router.get("/operations/{name}/sites/new", include_in_schema=False)
+def new_site_page(request: Request, ctx: Signed, name: str):
+    form = services_operations.site_form(ctx, name)
+    return render(request, "operations/site.html", title="Add a site", form=form, typed=form["defaults"], href=_href, tile_url=request.app.state.tile_url)
+
+
+@router.post("/operations/{name}/sites/new", include_in_schema=False)
+async def new_site_post(request: Request, ctx: Signed, name: str):
+    typed = await _posted(request, services_operations.SITE_FIELDS)
+    try:
+        services_operations.add_site_form(ctx, name, typed)
+    except PatrolError as exc:
+        form = services_operations.site_form(ctx, name)
+        return render(request, "operations/site.html", title="Add a site", form=form, typed=typed, href=_href, tile_url=request.app.state.tile_url,
+                      status_code=422, errors=_field_errors(exc))  # fmt: skip
+    return RedirectResponse(_href(name, "?done=site#sites"), status_code=303)
+
+
+class SiteIn(BaseModel):
+    """A new site as the form takes it: a point with a radius, or an area by name."""
+
+    name: str = Field(description="The site's name, unique within the operation, e.g. 'Market Place'.")
+    where: str = Field("point", description="'point' (give lon, lat and radius_m) or 'area' (give area).")
+    lon: str = Field("", description="Longitude of the site's centre, WGS84 degrees.")
+    lat: str = Field("", description="Latitude of the site's centre, WGS84 degrees.")
+    radius_m: str = Field(services_operations.DEFAULT_RADIUS, description="Radius around the point, in metres.")
+    area: str = Field("", description="The name (or code) of a loaded area.")
+    on: str = Field("", description="The day it enters scoping, YYYY-MM-DD (default today).")
+    note: str = Field("", description="Why this place, e.g. 'top 5 hot spot, violence'.")
+
+
+@router.post("/api/operations/{name}/sites", tags=["operations"], status_code=201)
+def api_new_site(ctx: Signed, name: str, body: SiteIn) -> dict:
+    """Add a site (hotspot) to the operation, in the scoping phase, as the form does (``sara operation site``)."""
+    return services_operations.add_site_form(ctx, name, body.model_dump())
+
+
+@router.post("/operations/{name}/phase", include_in_schema=False)
+async def phase_post(request: Request, ctx: Signed, name: str):
+    typed = await _posted(request, services_operations.PHASE_FIELDS)
+    try:
+        s = services_operations.move_phase_form(ctx, name, typed)
+    except PatrolError as exc:
+        op = patrols.show_operation(ctx.engine, ctx.actor, name)
+        index = next((s["id"] for s in op["sites"] if s["name"] == typed["site"]), None)
+        if index is None:
+            raise
+        return _operation(request, ctx, name, status_code=422, phase_typed=typed, errors=_field_errors(exc, prefix=f"site-{index}-"))
+    return RedirectResponse(_href(name, f"?moved={s['id']}#site-{s['id']}"), status_code=303)
+
+
+class PhaseIn(BaseModel):
+    """A site's move to its next Clear-Hold-Build phase, as the form takes it."""
+
+    site: str = Field(description="The site's name in the operation.")
+    phase: str = Field(description="The phase it moves to: one of the site's next_phases.")
+    on: str = Field("", description="The day the phase starts, YYYY-MM-DD (default today), not before the last change.")
+    note: str = Field(description="Why the site moves now.")
+
+
+@router.post("/api/operations/{name}/phase", tags=["operations"])
+def api_phase(ctx: Signed, name: str, body: PhaseIn) -> dict:
+    """Move a site to its next phase, as the form does (``sara operation phase``): the site as ``sara operation show`` gives it."""
+    return services_operations.move_phase_form(ctx, name, body.model_dump())
+
+
+# ---------------------------------------------------------------- arrests and their outcomes
+
+ArrestId = Annotated[int, Path(ge=1, le=2**62, description="The arrest's id.")]
+Changed = Annotated[int | None, Query(ge=1, le=2**62, description="The arrest just changed (a banner).")]
+
+
+def _arrests(request: Request, ctx: Context, name: str, status_code: int = 200, **extra):
+    data = services_operations.arrest_list(ctx, name)
+    return render(request, "operations/arrests.html", title="Arrest outcomes", data=data, href=_href, status_code=status_code, **extra)
+
+
+@router.get("/operations/{name}/arrest-outcomes", include_in_schema=False)
+def arrests_page(request: Request, ctx: Signed, name: str, changed: Changed = None):
+    return _arrests(request, ctx, name, changed=changed, typed={})
+
+
+@router.get("/api/operations/{name}/arrest-outcomes", tags=["operations"])
+def api_arrest_list(ctx: Signed, name: str) -> dict:
+    """The operation's arrests one by one (id, patrol, site, start, outcome now), the outcome codes, and ``may_change``."""
+    return services_operations.arrest_list(ctx, name)
+
+
+@router.post("/operations/{name}/arrest-outcomes/{arrest_id}", include_in_schema=False)
+async def arrest_post(request: Request, ctx: Signed, name: str, arrest_id: ArrestId):
+    typed = await _posted(request, ("code",))
+    try:
+        services_operations.set_outcome(ctx, name, arrest_id, typed["code"])
+    except PatrolError as exc:
+        return _arrests(request, ctx, name, status_code=422, typed=typed | {"arrest": arrest_id}, errors=_field_errors(exc, prefix=f"arrest-{arrest_id}-"))
+    return RedirectResponse(_href(name, f"/arrest-outcomes?changed={arrest_id}#arrest-{arrest_id}"), status_code=303)
+
+
+class OutcomeIn(BaseModel):
+    """An arrest's outcome as it stands now."""
+
+    code: str = Field(description=f"The outcome code: one of {'; '.join(patrols.OUTCOME_CODES)} (or its number, e.g. 01).")
+
+
+@router.post("/api/operations/{name}/arrest-outcomes/{arrest_id}", tags=["operations"])
+def api_arrest_outcome(ctx: Signed, name: str, arrest_id: ArrestId, body: OutcomeIn) -> dict:
+    """Set an arrest's outcome as it stands now (``sara patrol arrest-outcome``): what it was (``from``) and is (``outcome``)."""
+    return services_operations.set_outcome(ctx, name, arrest_id, body.code)
+
+
+@router.get("/api/operations/{name}/map", tags=["operations"])
+def api_site_map(ctx: Signed, name: str) -> dict:
+    """The new site form's map: the loaded boundaries around the operation (``areas``) and its sites (``sites``), lon/lat GeoJSON."""
+    return services_operations.site_map(ctx, name)
