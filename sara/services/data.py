@@ -17,6 +17,7 @@ from sara.access import audit
 from sara.access.permissions import require
 from sara.access.roles import RAW_ROW_READERS
 from sara.services import Context
+from sara.services.kept import kept
 from sara.store import status as store
 from sara.store.schema import access as sa_
 
@@ -78,7 +79,7 @@ def freshness(latest_month: str | None, today: dt.date) -> dict:
 def status(ctx: Context) -> dict:
     """Sources (and the forces whose rows they hold), months, counts by category, areas and
     quarantine, and whether the data is as new as the clock suggests: counts only, for anyone."""
-    data = store.status(ctx.engine)
+    data = kept(ctx, "status", lambda: store.status(ctx.engine))
     return data | {"freshness": freshness(data["latest_month"], ctx.now.date())}
 
 

@@ -15,9 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
-import time
-from collections import OrderedDict
 
 from sqlalchemy import func, select
 
@@ -26,13 +23,13 @@ from sara.errors import Invalid
 from sara.report.outputs import Features
 from sara.services import Context
 from sara.services import scan as services_scan
+from sara.services.kept import kept
 from sara.services.places import AREA_KINDS
 from sara.services.scan import Filters, Scan
 
 LAYERS = {"gistar": "Hot and cold spots (Gi*)", "kde": "Density (KDE)", "counts": "Events per cell", "emerging": "Emerging hot spots"}
 MAX_CELLS = 100_000
 MAX_PERMUTATIONS = 9_999
-KEPT_SECONDS = 120
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -178,8 +175,6 @@ def _feature(geometry, properties: dict) -> dict:
 
 # --- the map's layer -------------------------------------------------------------------------------------
 
-_kept: OrderedDict = OrderedDict()
-_lock = threading.Lock()
 
 
 def map_layer(ctx: Context, *, filters: Filters = Filters(), layer: str = "gistar", cell_size: float | None = None, shape: str = "square",
@@ -215,26 +210,7 @@ def map_layer(ctx: Context, *, filters: Filters = Filters(), layer: str = "gista
         settings = (cell_size, shape, correction)
     if picture:
         return run()
-    key = (str(ctx.engine.url), _stamp(ctx), filters, "kde" if layer == "kde" else layer if layer == "emerging" else "gistar", settings)
-    now = time.monotonic()
-    with _lock:
-        found = _kept.get(key)
-        if found and now - found[0] < KEPT_SECONDS:
-            return found[1]
-    done = run()
-    with _lock:
-        _kept[key] = (now, done)
-        while len(_kept) > 8:
-            _kept.popitem(last=False)
-    return done
-
-
-def _stamp(ctx: Context) -> tuple:
-    """What changes when events or areas are loaded: the events' count and largest id, the areas' count."""
-    from sara.store.schema.events import Area, Event
-
-    with ctx.engine.connect() as conn:
-        return tuple(conn.execute(select(func.count(Event.id), func.max(Event.id))).one()) + (conn.execute(select(func.count(Area.id))).scalar(),)
+    return kept(ctx, ("map layer", filters, "kde" if layer == "kde" else layer if layer == "emerging" else "gistar", settings), run)
 
 
 def check_cells(ctx: Context, f: Filters, cell_size: float, shape: str = "square") -> None:

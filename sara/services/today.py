@@ -23,6 +23,7 @@ from sara.casework.clock import LONDON
 from sara.errors import Forbidden, Invalid
 from sara.services import Context, scan
 from sara.services import data as services_data
+from sara.services.kept import kept
 from sara.store.schema import Area, EventArea, Load
 
 # The emerging categories worth a look today (Esri's names): new, or hot now and getting hotter.
@@ -69,7 +70,7 @@ def _loads(ctx: Context) -> dict:
 def _emerging(ctx: Context, area: str | None) -> dict:
     """Cells in a rising emerging-hot-spot category for the watched category, by LSOA name."""
     try:
-        found = scan.emerging(ctx, filters=scan.Filters(categories=(WATCHED,), area=area)).to_dict()
+        found = kept(ctx, ("today emerging", area), lambda: scan.emerging(ctx, filters=scan.Filters(categories=(WATCHED,), area=area)).to_dict())
     except Invalid as exc:  # too few events for a cube, say: Today says so and shows the rest
         return {"category": WATCHED, "area": area, "places": [], "note": str(exc)}
     by_place: dict[tuple, Counter] = {}
