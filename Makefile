@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ASSETS := node_modules/.installed
 CSS := sara/web/static/build/sara.css
 
-.PHONY: run demo-db test bench install system-deps clean
+.PHONY: run demo-db test bench install system-deps clean pictures
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ system-deps:
 
 test: $(STAMP) $(CSS) system-deps
 	$(BIN)/python -m pytest -n 2 -q
+
+# The README's pictures, from the screenshots the browser tests take (run make test first).
+pictures: $(STAMP)
+	$(BIN)/python docs/make_pictures.py
 
 bench: $(STAMP) $(CSS)
 	$(BIN)/python -m bench

@@ -40,7 +40,7 @@ def header(pg_demo) -> str:
     engine = connect(pg_demo)
     actor = users.get_actor(engine, USER)
     engine.dispose()
-    return f"{actor.display_name} · {actor.role.replace('_', ' ')} · {actor.organisation} ·"
+    return f"{actor.display_name} · {actor.role.replace('_', ' ')} · {actor.organisation} · Your account ·"
 
 
 def sign_in(base: str, username: str = USER) -> tuple[str, str]:

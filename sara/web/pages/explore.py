@@ -299,7 +299,8 @@ def api_explore(request: Request, ctx: Signed) -> dict:
     return {"options": known, "filters": service.plain(vars(f)), "views": {n: f"/api/explore/{n}" for n in VIEWS}}
 
 
-@router.get("/api/explore/areas", tags=["explore"])
+@router.get("/api/explore/areas", tags=["explore"], response_class=JSONResponse,
+            responses={200: {"content": {"application/geo+json": {}}, "description": "A GeoJSON FeatureCollection of the areas"}})
 def api_areas(ctx: Signed, kind: str = "district", area: str | None = None) -> Response:
     """The loaded areas of ``kind`` (district, ward, lsoa) as GeoJSON, named: the map's base
     layer; with ``area`` (``kind:code``) only those mostly inside it, and it marked ``chosen``."""
