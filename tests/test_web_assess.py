@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from sara.access import users
 from sara.access.users import get_actor
 from sara.services import Context
 from sara.services import assess as assess_service
@@ -79,6 +80,34 @@ def test_saving_to_the_problem_keeps_the_verdict_there(url):
     # a partner reads it, but does not save one: the owning organisation does
     fire = client(url, "fire.officer")
     assert fire.post("/assess/save", data=form | {"csrf_token": csrf(fire.get(f"/problems/{FIRST}").text)}).status_code == 403
+
+
+def test_saving_by_json_keeps_what_the_form_keeps(url, demo_url, tmp_path):
+    design = {"target": "Bolsover 004A", "before": "2025-01:2025-04", "after": "2025-05:2025-08",
+              "categories": ["Anti-social behaviour", "Criminal damage and arson"]}  # fmt: skip
+    c = client(url, "pc.dexter")
+    token = csrf(c.get(f"/problems/{FIRST}").text)
+    assert c.post("/api/assess/save", json={"problem": FIRST, **design}).status_code == 403  # a session needs its CSRF header
+    saved = c.post("/api/assess/save", json={"problem": FIRST, **design}, headers={"X-CSRF-Token": token})
+    assert saved.status_code == 200 and saved.json()["reference"] == FIRST and saved.json()["assessment"]["outcome"]
+    (tmp_path / "form").mkdir()
+    by_form = client(copy_of(demo_url, tmp_path / "form"), "pc.dexter")
+    form = {"csrf_token": csrf(by_form.get(f"/problems/{FIRST}").text), "problem": FIRST, "category": design["categories"],
+            **{k: design[k] for k in ("target", "before", "after")}}  # fmt: skip
+    assert by_form.post("/assess/save", data=form, follow_redirects=False).status_code == 303
+    assert saved.json()["assessment"] == by_form.get(f"/api/problems/{FIRST}").json()["assessment"]
+    refused = c.post("/api/assess/save", json={"problem": FIRST, **design, "before": "2025-13:2025-14"}, headers={"X-CSRF-Token": token})
+    assert refused.status_code == 422 and refused.json()["field"] == "before"
+    # a partner reads the verdict, and the owner saves it; a problem not shared is the same 404 as a missing one
+    fire = client(url, "fire.officer")
+    fire.headers["X-CSRF-Token"] = csrf(fire.get(f"/problems/{FIRST}").text)
+    assert fire.post("/api/assess/save", json={"problem": FIRST, **design}).status_code == 403
+    hidden, missing = (fire.post("/api/assess/save", json={"problem": ref, **design}) for ref in ("PRB-2026-0001", "PRB-2026-0999"))
+    assert hidden.status_code == missing.status_code == 404
+    bearer = client(url)
+    engine = connect(url)
+    bearer.headers["Authorization"] = f"Bearer {users.create_token(engine, get_actor(engine, 'pc.dexter'), 'tests')['token']}"
+    assert bearer.post("/api/assess/save", json={"problem": FIRST, "plan": "op-dexter-demo"}).json()["assessment_plan"] == "op-dexter-demo"
 
 
 def test_browser_assess_from_a_problem(url, page):

@@ -2,7 +2,8 @@
 deadlines and breaches, a case with the notice a council would serve and the forms to take
 its next step or record a breach (the guards' messages beside their fields), the premises
 register as a traffic-light map and table, repeat victims and the ASB Case Review tracker;
-each page's JSON twin is the service's own output."""
+each page's JSON twin is the service's own output, and each form's JSON twin does what the
+form and ``sara power`` do."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from sara.access import users
 from sara.access.users import get_actor
 from sara.casework import case_review, people
 from sara.casework import interventions as iv
@@ -18,7 +20,8 @@ from sara.casework.powers import upcoming_and_missed
 from sara.services import Context
 from sara.services import powers as services_powers
 from sara.store.engine import connect
-from tests.web import browser_sign_in, client, copy_of, csrf, walk
+from tests.cli import ok_json
+from tests.web import DEMO_PASSWORD, browser_sign_in, client, copy_of, csrf, walk
 
 
 @pytest.fixture
@@ -183,6 +186,102 @@ def test_repeat_victims_and_case_reviews_are_the_services_output(demo_url):
     assert [r["state"] for r in reviews["reviews"]] == ["threshold_not_met", "review_held"]
     page = client(demo_url, "asb.officer").get("/powers/case-reviews?start=2025-04-01&end=2026-03-31").text
     assert "Reviews with recommendations" in page and "Threshold not met" in page
+
+
+# -- the forms' JSON twins, and `sara power issue` -------------------------------------------------
+
+CPW = {"power": "cpw", "subject_ref": "S-0100", "subject_dob": "1990-01-01", "by_rank": "constable", "at": "2026-03-02T10:00", "due": "2026-03-16T10:00"}
+
+
+def _api(url: str, username: str):
+    """A client signed in through the form that sends its session's CSRF token as the header, as sara.js does."""
+    c = client(url, username)
+    c.headers["X-CSRF-Token"] = csrf(c.get("/powers").text)
+    return c
+
+
+def _kept(case: dict) -> dict:
+    """A case without the moment its breaches were typed in."""
+    return case | {"breaches": [{k: v for k, v in b.items() if k != "recorded_at"} for b in case["breaches"]]}
+
+
+def test_json_issue_step_and_breach_are_what_sara_power_does(url, demo_url, tmp_path):
+    """One CPW, then its CPN and a fixed penalty for breaching it: by JSON on one copy of the
+    demo, by ``sara power ... --json`` on another; the same case comes of both."""
+    (tmp_path / "cli").mkdir()
+    cli_url = copy_of(demo_url, tmp_path / "cli")
+    as_pc = ("--db", cli_url, "--as", "pc.dexter")
+    env = {"SARA_PASSWORD": DEMO_PASSWORD}
+    api = _api(url, "pc.dexter")
+    issued = api.post("/api/powers", json=CPW | {"problem_ref": "PRB-2025-0001"})
+    assert issued.status_code == 201 and issued.json()["status"] == "warning_issued"
+    by_cli = ok_json("power", "issue", "--power", "cpw", "--subject", "S-0100", "--dob", "1990-01-01", "--rank", "constable", "--at", "2026-03-02T10:00",
+                     "--due", "2026-03-16T10:00", "--problem", "PRB-2025-0001", *as_pc, env=env)  # fmt: skip
+    assert issued.json() == by_cli
+    ref = by_cli["reference"]
+    assert issued.json() == iv.load(connect(url), ref).record(dt.datetime(2026, 3, 2, 10, tzinfo=LONDON))  # as stored
+    stepped = api.post(f"/api/powers/{ref}/steps", json={"step": "cpn", "at": "2026-03-20T10:00", "by_rank": "constable",
+                                                         "facts": ["appropriate_bodies_informed"]})  # fmt: skip
+    assert stepped.status_code == 201 and stepped.json()["status"] == "notice_issued"
+    assert stepped.json() == ok_json("power", "step", ref, "--step", "cpn", "--at", "2026-03-20T10:00", "--rank", "constable", "--fact",
+                                     "appropriate_bodies_informed", *as_pc, env=env)  # fmt: skip
+    breached = api.post(f"/api/powers/{ref}/breaches", json={"response": "fpn", "at": "2026-03-25T21:00", "by_rank": "constable", "amount_gbp": 100,
+                                                             "outcome": "paid"})  # fmt: skip
+    assert breached.status_code == 201 and breached.json()["status"] == "fpn_issued" and breached.json()["breaches"][0]["outcome"] == "paid"
+    assert _kept(breached.json()) == _kept(ok_json("power", "breach", ref, "--response", "fpn", "--at", "2026-03-25T21:00", "--rank", "constable",
+                                                   "--amount", "100", "--outcome", "paid", *as_pc, env=env))  # fmt: skip
+    assert ref in {r.get("reference") for r in api.get("/api/powers").json()["interventions"]}
+
+
+def test_a_json_write_the_law_refuses_names_its_field(url):
+    api = _api(url, "pc.dexter")
+    warned = case_of(url, "community_protection", status="warning_issued")
+    now = dt.datetime.now(LONDON).strftime("%Y-%m-%dT%H:%M")
+    for path, body, field in (
+        ("/api/powers", CPW | {"subject_dob": "2012-01-01"}, "subject_dob"),  # under 16 on the day
+        ("/api/powers", CPW | {"power": "curfew"}, "power"),
+        ("/api/powers", CPW | {"subject_ref": " "}, "subject_ref"),
+        ("/api/powers", CPW | {"problem_ref": "PRB-1999-0001"}, "problem_ref"),
+        ("/api/powers", CPW | {"at": "0001-01-01T00:00+05:00"}, "at"),  # the body's own checks
+        ("/api/powers", CPW | {"amount_gbp": -5}, "amount_gbp"),
+        (f"/api/powers/{warned}/steps", {"step": "issue_notice", "at": now, "by_rank": "constable"}, "facts"),  # the form's example: the same message
+        (f"/api/powers/{warned}/steps", {"step": "issue_notice", "at": now, "by_rank": "constable", "facts": ["appropriate_bodies_informed"]}, "at"),
+        (f"/api/powers/{warned}/steps", {"step": "make_order", "at": now}, "step"),
+        (f"/api/powers/{warned}/breaches", {"response": "nonsense"}, "response"),
+        (f"/api/powers/{warned}/breaches", {"response": "prosecution", "at": "yesterday"}, "at"),
+    ):
+        r = api.post(path, json=body)
+        assert r.status_code == 422 and r.json()["field"] == field, (path, body, r.json())
+    assert iv.load(connect(url), warned).case.state == "warning_issued"
+
+
+def test_another_organisation_writes_no_case_by_json(url):
+    ref = case_of(url, "cbo")
+    council = _api(url, "asb.officer")
+    assert council.post(f"/api/powers/{ref}/breaches", json={"response": "prosecution", "at": "2026-01-05T21:00"}).status_code == 403
+    assert council.post(f"/api/powers/{ref}/steps", json={"step": "discharge", "at": "2026-01-05T21:00"}).status_code == 403
+    # one who may write no intervention learns nothing of which references exist
+    public = _api(url, "public")
+    there, missing = (public.post(f"/api/powers/{r}/steps", json={"step": "discharge"}) for r in (ref, "INT-2025-9999"))
+    assert there.status_code == missing.status_code == 403 and there.json() == missing.json()
+    assert public.post("/api/powers", json=CPW).status_code == 403
+    assert iv.load(connect(url), ref).breaches == ()
+
+
+def test_json_writes_with_a_session_need_the_csrf_header_and_with_a_token_do_not(url):
+    ref = case_of(url, "cbo")
+    engine = connect(url)
+    count = len(iv.load_all(engine))
+    c = client(url, "pc.dexter")
+    for r in (c.post("/api/powers", json=CPW), c.post(f"/api/powers/{ref}/breaches", json={"response": "prosecution", "at": "2026-01-05T21:00"}),
+              c.post(f"/api/powers/{ref}/steps", json={"step": "discharge"}, headers={"X-CSRF-Token": "forged"})):  # fmt: skip
+        assert r.status_code == 403 and "did not come from SARA" in r.json()["error"]
+    assert iv.load(engine, ref).breaches == () and len(iv.load_all(engine)) == count
+    bearer = client(url)
+    bearer.headers["Authorization"] = f"Bearer {users.create_token(engine, get_actor(engine, 'pc.dexter'), 'tests')['token']}"
+    assert bearer.post("/api/powers", json=CPW).status_code == 201 and len(iv.load_all(engine)) == count + 1
+    done = bearer.post(f"/api/powers/{ref}/breaches", json={"response": "prosecution", "at": "2026-01-05T21:00", "outcome": "charged"})
+    assert done.status_code == 201 and [b["outcome"] for b in iv.load(engine, ref).breaches] == ["charged"]
 
 
 def test_asb_officer_walks_powers_a_case_and_the_premises_map(demo_url, page):

@@ -1,15 +1,18 @@
 """The problems pages: the list and its filters, a new problem in two steps, the plan page
 and its forms (a state change refused with each missing item beside its input, then
 accepted), the printable profile, and the partner journey (a partner sees the problems it
-works and nothing of the others: the same 404 as a reference that does not exist)."""
+works and nothing of the others: the same 404 as a reference that does not exist); each form's
+JSON twin does what the form does."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 import pytest
 
+from sara.access import users
 from sara.access.users import get_actor
 from sara.casework import problems as pr
 from sara.services import problems as service
@@ -228,6 +231,136 @@ def test_a_partner_adds_its_own_actions_and_notes_and_sees_people_only_at_its_sc
     assert {i["scope"] for i in plan["interventions"]} == {"summary"}
     fire = client(url, "fire.officer").get(f"/api/problems/{FIRST}").json()
     assert {i["scope"] for i in fire["interventions"]} == {"pseudonymised"} and all("subject_ref" not in i for i in fire["interventions"])
+
+
+# -- the forms' JSON twins ----------------------------------------------------------------------
+
+VOLATILE = {"reference", "id", "at", "created_at", "updated_at", "done_at", "problem", "baseline_set_at"}
+PLAN = {"statement": "Youths smash the bus shelter glass on Town End at night", "behaviour": "criminal damage", "place": "the bus shelter on Town End",
+        "time_pattern": "Friday and Saturday nights"}  # fmt: skip
+
+
+def _api(url: str, username: str):
+    """A client signed in through the form that sends its session's CSRF token as the header, as sara.js does."""
+    c = client(url, username)
+    c.headers["X-CSRF-Token"] = csrf(c.get("/problems").text)
+    return c
+
+
+def _token(url: str, username: str) -> str:
+    engine, actor = _actor(url, username)
+    return users.create_token(engine, actor, "tests")["token"]
+
+
+def _same(value):
+    """A problem without what differs between two made alike (references, ids and times)."""
+    if isinstance(value, dict):
+        return {k: _same(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_same(v) for v in value]
+    return value
+
+
+def test_each_json_write_does_what_its_form_does(url):
+    """The same journey twice, by the forms and by JSON: the same problem comes of it."""
+    c, api = client(url, "pc.dexter"), _api(url, "pc.dexter")
+    token = csrf(c.get("/problems").text)
+    by_form = _new(c)
+    made = api.post("/api/problems", json={"area": "E01019483", "title": "Bus shelter damage (synthetic)"})
+    assert made.status_code == 201 and made.json()["state"] == "proposed"
+    by_json = made.json()["reference"]
+    engine, pc = _actor(url, "pc.dexter")
+    assert made.json() == _json(pr.show(engine, pc, by_json))  # the casework's own answer, as stored
+    c.post(f"/problems/{by_form}/edit", data={"csrf_token": token, "title": "Bus shelter damage (synthetic)", **PLAN})
+    changed = api.patch(f"/api/problems/{by_json}", json=PLAN | {"expect_version": 1})
+    assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.json()["statement"] == PLAN["statement"]
+    for target in ("scanning", "analysis"):
+        c.post(f"/problems/{by_form}/move", data={"csrf_token": token, "target": target})
+        assert api.post(f"/api/problems/{by_json}/move", json={"target": target}).json()["state"] == target
+    partner = {"organisation": "Bolsover Homes (synthetic)", "role": "tenancy enforcement"}
+    c.post(f"/problems/{by_form}/partners", data={"csrf_token": token, **partner})
+    assert api.post(f"/api/problems/{by_json}/partners", json=partner).json()["partners"][0]["role"] == "tenancy enforcement"
+    action = {"description": "Patrols at dusk", "owner": "pc.dexter", "due": "2099-01-01"}
+    c.post(f"/problems/{by_form}/actions", data={"csrf_token": token, **action})
+    added = api.post(f"/api/problems/{by_json}/actions", json=action)
+    assert added.status_code == 201 and added.json()["status"] == "open" and added.json()["problem"] == by_json
+    form_action = c.get(f"/api/problems/{by_form}").json()["action_list"][0]["id"]
+    c.post(f"/problems/{by_form}/actions/{form_action}", data={"csrf_token": token, "status": "done"})
+    done = api.patch(f"/api/problems/{by_json}/actions/{added.json()['id']}", json={"status": "done"})
+    assert done.status_code == 200 and done.json() == _json(pr._one_action(engine, added.json()["id"], dt.date.today()))
+    c.post(f"/problems/{by_form}/notes", data={"csrf_token": token, "text": "Shelter glass replaced"})
+    note = api.post(f"/api/problems/{by_json}/notes", json={"text": "Shelter glass replaced"})
+    assert note.status_code == 201 and note.json()["text"] == "Shelter glass replaced" and note.json()["attachment"] is None
+    assert _same(pr.show(engine, pc, by_json)) == _same(pr.show(engine, pc, by_form))
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/problems/{ref}/move", {"target": "analysis"}, "statement"),  # the guard: the first thing missing (the message names them all)
+    ("/api/problems/{ref}", {"statement": "..."}, "statement"),
+    ("/api/problems/{ref}/actions", {"description": "Patrols at dusk", "due": "2020-01-01"}, "due"),
+    ("/api/problems/{ref}/actions", {"description": "Patrols at dusk", "due": "2099-01-01", "owner": "asb.officer"}, "owner"),
+    ("/api/problems/{ref}/actions", {"description": "Patrols at dusk"}, "due"),  # the body's own check: required
+    ("/api/problems/{ref}/partners", {"organisation": "Bolsover Homes (synthetic)", "role": ""}, "role"),
+    ("/api/problems/{ref}/partners", {"organisation": "Nobody at all", "role": "tenancy"}, "organisation"),
+    ("/api/problems/{ref}/notes", {"text": " "}, "text"),
+    ("/api/problems/{ref}/move", {"target": "closed", "outcome": "forgotten"}, "outcome"),
+    ("/api/problems", {"title": "Graffiti (synthetic)", "statement": "..."}, "statement"),
+    ("/api/problems", {"title": "x" * 201}, "title"),
+    ("/api/problems", {"title": "Graffiti (synthetic)", "area": "E99999999"}, "area"),
+])  # fmt: skip
+def test_a_json_write_refused_names_its_field(url, path, body, field):
+    api = _api(url, "pc.dexter")
+    ref = api.post("/api/problems", json={"title": "Bus shelter damage (synthetic)", "area": "E01019483"}).json()["reference"]
+    assert api.post(f"/api/problems/{ref}/move", json={"target": "scanning"}).status_code == 200
+    method = api.patch if path == "/api/problems/{ref}" else api.post
+    r = method(path.format(ref=ref), json=body)
+    assert r.status_code == 422 and r.json()["field"] == field, r.json()
+    if path.endswith("/move") and field == "statement":
+        assert all(f in r.json()["error"] for f in ("statement", "behaviour", "place", "time"))
+
+
+def test_a_json_change_of_a_version_no_longer_read_is_409(url):
+    api = _api(url, "pc.dexter")
+    version = api.get(f"/api/problems/{FIRST}").json()["version"]
+    assert api.patch(f"/api/problems/{FIRST}", json={"hypotheses": "Boredom after school", "expect_version": version}).status_code == 200
+    stale = api.patch(f"/api/problems/{FIRST}", json={"hypotheses": "Something else", "expect_version": version})
+    assert stale.status_code == 409 and "nothing was saved" in stale.json()["error"]
+    assert api.get(f"/api/problems/{FIRST}").json()["hypotheses"] == "Boredom after school"
+
+
+def test_a_partner_writes_only_what_its_organisation_may(url):
+    fire, housing = _api(url, "fire.officer"), _api(url, "housing.officer")
+    # a problem not shared with fire is the same 404 as one that does not exist, word for word
+    for method, path, body in (("post", "/api/problems/{}/notes", {"text": "x"}), ("post", "/api/problems/{}/actions", {"description": "x", "due": "2099-01-01"}),
+                               ("post", "/api/problems/{}/move", {"target": "closed"}), ("post", "/api/problems/{}/partners", {"organisation": "x", "role": "x"}),
+                               ("patch", "/api/problems/{}", {"title": "x"})):  # fmt: skip
+        hidden, missing = (fire.request(method, path.format(ref), json=body) for ref in (FLAT, "PRB-2026-0999"))
+        assert hidden.status_code == missing.status_code == 404, path
+        assert hidden.json()["error"].replace(FLAT, "REF") == missing.json()["error"].replace("PRB-2026-0999", "REF")
+    # a partner working it adds its own action and note, but moves, changes and partners nothing: the owner does
+    assert housing.post(f"/api/problems/{FIRST}/notes", json={"text": "Two tenancies reviewed"}).status_code == 201
+    assert housing.post(f"/api/problems/{FIRST}/actions", json={"description": "Warning letters", "due": "2099-03-31"}).json()["owner"] == "housing.officer"
+    for r in (housing.post(f"/api/problems/{FIRST}/move", json={"target": "closed"}), housing.patch(f"/api/problems/{FIRST}", json={"title": "Mine now"}),
+              housing.post(f"/api/problems/{FIRST}/partners", json={"organisation": "Bolsover Homes (synthetic)", "role": "all of it"})):  # fmt: skip
+        assert r.status_code == 403, r.json()
+    theirs = next(a["id"] for a in housing.get(f"/api/problems/{FIRST}").json()["action_list"] if a["organisation"] != "Bolsover Homes (synthetic)")
+    assert housing.patch(f"/api/problems/{FIRST}/actions/{theirs}", json={"status": "done"}).status_code == 403
+    assert housing.get(f"/api/problems/{FIRST}").json()["title"].startswith("Youth ASB")
+
+
+def test_json_writes_with_a_session_need_the_csrf_header_and_with_a_token_do_not(url):
+    c = client(url, "pc.dexter")
+    before = c.get(f"/api/problems/{FIRST}").json()
+    for r in (c.post("/api/problems", json={"title": "Forged (synthetic)"}), c.post(f"/api/problems/{FIRST}/notes", json={"text": "forged"}),
+              c.patch(f"/api/problems/{FIRST}", json={"title": "forged"}), c.post(f"/api/problems/{FIRST}/notes", json={"text": "forged"},
+                                                                               headers={"X-CSRF-Token": "forged"})):  # fmt: skip
+        assert r.status_code == 403 and "did not come from SARA" in r.json()["error"]
+    assert c.get(f"/api/problems/{FIRST}").json() == before and len(c.get("/api/problems").json()["problems"]) == 3
+    bearer = client(url)
+    bearer.headers["Authorization"] = f"Bearer {_token(url, 'pc.dexter')}"
+    made = bearer.post("/api/problems", json={"title": "Street drinking (synthetic)", "area": "E01019483", "categories": ["Anti-social behaviour"]})
+    assert made.status_code == 201 and made.json()["owner"] == "pc.dexter"
+    assert bearer.post(f"/api/problems/{made.json()['reference']}/notes", json={"text": "From a script"}).status_code == 201
 
 
 # -- in the browser ---------------------------------------------------------------------------

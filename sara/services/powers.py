@@ -289,3 +289,39 @@ def case_reviews(ctx: Context, *, start: dt.date | None = None, end: dt.date | N
     with ctx.engine.connect() as conn:
         refs = conn.execute(select(t.c.reference).order_by(t.c.received_on.desc(), t.c.id.desc())).scalars().all()
     return {"figures": figures, "reviews": [case_review.show(ctx.engine, ctx.actor, ref) for ref in refs]}
+
+
+# --- writing: what `sara power issue|step|breach` and the case page's forms do -----------------
+
+
+def _writer(ctx: Context) -> None:
+    """Before any look-up: one who may not write interventions at all learns nothing of
+    whether a reference exists (the refusal is the same for every reference)."""
+    require(ctx.actor, "write", "intervention", ctx.actor.organisation_id)
+
+
+def issue(ctx: Context, power: str, *, at: dt.datetime | None = None, subject_ref: str, subject_kind: str = "person", subject_dob: dt.date | None = None,
+          by_rank: str | None = None, step: str | None = None, due: dt.datetime | None = None, amount_gbp: int | None = None, facts=(),
+          problem_ref: str | None = None) -> dict:  # fmt: skip
+    """Open an intervention and take its first step, as ``sara power issue`` does
+    (``interventions.issue``); ``at`` defaults to now, a time without a zone is UK time."""
+    _writer(ctx)
+    return iv.issue(ctx.engine, ctx.actor, power, at or _now(ctx), subject_ref=subject_ref, subject_kind=subject_kind, subject_dob=subject_dob,
+                    by_rank=by_rank, step=step, due=due, amount_gbp=amount_gbp, facts=tuple(facts or ()), problem_ref=problem_ref)  # fmt: skip
+
+
+def take_step(ctx: Context, reference: str, step: str, *, at: dt.datetime | None = None, by_rank: str | None = None, due: dt.datetime | None = None,
+              amount_gbp: int | None = None, facts=()) -> dict:  # fmt: skip
+    """The next legal step on an intervention, checked by the rules of its own version
+    (``interventions.step``, as ``sara power step``)."""
+    _writer(ctx)
+    return iv.step(ctx.engine, ctx.actor, reference, step, at or _now(ctx), by_rank, due=due, amount_gbp=amount_gbp, facts=tuple(facts or ()))
+
+
+def record_breach(ctx: Context, reference: str, response: str, *, at: dt.datetime | None = None, by_rank: str | None = None, outcome: str | None = None,
+                  court_reference: str | None = None, amount_gbp: int | None = None) -> dict:  # fmt: skip
+    """A breach of an intervention and the response to it (``interventions.breach``, as
+    ``sara power breach``)."""
+    _writer(ctx)
+    return iv.breach(ctx.engine, ctx.actor, reference, at or _now(ctx), response, by_rank=by_rank, outcome=outcome, court_reference=court_reference,
+                     amount_gbp=amount_gbp)  # fmt: skip

@@ -3,7 +3,7 @@
 or alone (a target area chosen by name, before and after periods, a buffer ring and control
 areas), shows the verdict, the counts, the estimates and their warnings, and the chart and
 map as a picture (``/assess/picture.png``, the same parameters) beside the monthly figures;
-and saves the result to the problem (POST). JSON twin ``/api/assess``.
+and saves the result to the problem (POST). JSON twins ``/api/assess`` and ``/api/assess/save``.
 
 The parameters are area names or codes and months, never personal data, so the
 assessment is a GET and its page can be bookmarked and shared.
@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from sara.errors import Invalid
 from sara.services import Context
@@ -107,3 +108,24 @@ def save_to_problem(request: Request, ctx: Signed, problem: Annotated[str, Form(
         return render(request, "assess/assess.html", title="Assess a response", status_code=422, errors=_errors(exc), result=None, form=form,
                       typed=design, problem=problem)  # fmt: skip
     return RedirectResponse(f"/problems/{problem}#assessment", status_code=303)
+
+
+class SaveIn(BaseModel):
+    """An assessment to run and keep on a problem, as the form's Save button sends it."""
+
+    problem: str = Field(max_length=40, description="The problem's reference, PRB-YYYY-NNNN.")
+    target: str | None = Field(None, max_length=200, description="A loaded area's name or code.")
+    before: str | None = Field(None, max_length=20, description="FIRST:LAST, months as YYYY-MM.")
+    after: str | None = Field(None, max_length=20, description="FIRST:LAST, months as YYYY-MM.")
+    buffer: float = Field(500, ge=0, le=5000, allow_inf_nan=False, description="Width in metres of the displacement ring around the target (0: none).")
+    control: str | None = Field("auto", max_length=200, description="auto, or loaded areas' names or codes, comma-separated.")
+    categories: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50, description="Event categories; none: every category.")
+    plan: str | None = Field(None, max_length=200, description="A saved assessment plan, run unchanged (instead of the rest).")
+
+
+@router.post("/api/assess/save", tags=["assess"])
+def api_save_to_problem(ctx: Signed, body: SaveIn) -> dict:
+    """Run the assessment and keep its verdict on the problem (what closing it asks for), by
+    the owning organisation: the problem's plan after it, as ``/api/problems/{ref}`` gives it."""
+    design = _design(body.target, body.before, body.after, body.buffer, body.control, body.categories, body.plan)
+    return service.save_assessment(ctx, body.problem, **design)

@@ -2,7 +2,9 @@
 breaches, one case with its notice text and the forms to take its next step or record a
 breach (``/powers/{ref}``), the premises register as a traffic-light map and table
 (``/powers/premises``), repeat victims (``/powers/repeat-victims``) and the ASB Case Review
-tracker (``/powers/case-reviews``); each with its JSON twin under ``/api/powers``.
+tracker (``/powers/case-reviews``); each with its JSON twin under ``/api/powers``, the forms too
+(``POST /api/powers`` issues an intervention as ``sara power issue`` does; ``.../steps`` and
+``.../breaches`` take a JSON body each).
 
 Each route parses, calls one function of ``sara.services.powers`` (or the casework function
 the CLI calls) and renders it; scopes, guards and the audit are theirs."""
@@ -14,9 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import AfterValidator, BaseModel, Field
 
 from sara import errors
-from sara.casework import interventions as iv
 from sara.casework import people
 from sara.casework.clock import LONDON
 from sara.services import Context
@@ -121,8 +123,8 @@ def take_step(
     try:
         if not step:
             raise errors.Invalid("choose the step to take", field="step")
-        iv.step(ctx.engine, ctx.actor, ref, step, _time(at, "at"), by_rank or None, due=_time(due, "due", required=False), amount_gbp=_amount(amount_gbp),
-                facts=facts)  # fmt: skip
+        services_powers.take_step(ctx, ref, step, at=_time(at, "at"), by_rank=by_rank or None, due=_time(due, "due", required=False),
+                                  amount_gbp=_amount(amount_gbp), facts=facts)  # fmt: skip
     except errors.Invalid as exc:
         return _case_page(request, ctx, ref, errors_=_form_errors(exc, STEP_FIELDS, "", "take-step"), step_form=typed, status_code=422)
     return RedirectResponse(f"/powers/{ref}#steps", status_code=303)
@@ -139,8 +141,8 @@ def record_breach(
     try:
         if not response:
             raise errors.Invalid("choose the response to the breach", field="response")
-        iv.breach(ctx.engine, ctx.actor, ref, _time(at, "at"), response, by_rank=by_rank or None, outcome=outcome.strip() or None,
-                  court_reference=court_reference.strip() or None, amount_gbp=_amount(amount_gbp))  # fmt: skip
+        services_powers.record_breach(ctx, ref, response, at=_time(at, "at"), by_rank=by_rank or None, outcome=outcome.strip() or None,
+                                      court_reference=court_reference.strip() or None, amount_gbp=_amount(amount_gbp))  # fmt: skip
     except errors.Invalid as exc:
         return _case_page(request, ctx, ref, errors_=_form_errors(exc, BREACH_FIELDS, "breach-", "record-breach"), breach_form=typed, status_code=422)
     return RedirectResponse(f"/powers/{ref}#breaches", status_code=303)
@@ -180,6 +182,81 @@ def api_repeat_victims(ctx: Signed, threshold: Threshold = 3, months: Months = 1
 def api_case_reviews(ctx: Signed, start: Day = None, end: Day = None) -> dict:
     """ASB Case Reviews with their victims at your scope, and the four published figures for the period."""
     return services_powers.case_reviews(ctx, start=start, end=end)
+
+
+def _in_range(t: dt.datetime) -> dt.datetime:
+    if not 1900 <= t.year <= 2200:
+        raise ValueError("a date and time between the years 1900 and 2200")
+    return t
+
+
+When = Annotated[dt.datetime | None, AfterValidator(lambda t: t and _in_range(t)),
+                 Field(description="YYYY-MM-DDTHH:MM, UK time unless a zone is given; default now.")]  # fmt: skip
+Until = Annotated[dt.datetime | None, AfterValidator(lambda t: t and _in_range(t)),
+                  Field(description="The end date and time the step sets (a notice's end, the time given in a warning), UK time unless a zone is given.")]  # fmt: skip
+Rank = Annotated[str | None, Field(max_length=40, description="Rank or role of who authorised it: constable, inspector, local_authority, court, ...")]
+Amount = Annotated[int | None, Field(ge=0, le=1_000_000, description="Fixed penalty amount in whole pounds.")]
+Facts = Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=30, description="Facts recorded as done, e.g. appropriate_bodies_informed.")]
+
+
+class IssueIn(BaseModel):
+    """A new intervention and its first step, as ``sara power issue`` takes them."""
+
+    power: str = Field(max_length=40, description="cpw, cpn, pspo, dispersal, closure, injunction, cbo, abc (or a rules-table power).")
+    subject_ref: str = Field(max_length=100, description="The subject's reference (a case, person or premises reference, or an area): never a name.")
+    subject_kind: str = Field("person", max_length=10, description="person, body, premises or area.")
+    subject_dob: dt.date | None = Field(None, description="The subject's date of birth, for the minimum-age checks (YYYY-MM-DD).")
+    at: When = None
+    by_rank: Rank = None
+    step: str | None = Field(None, max_length=60, description="The first step, when not the power's usual one.")
+    due: Until = None
+    amount_gbp: Amount = None
+    facts: Facts = []
+    problem_ref: str | None = Field(None, max_length=40, description="The problem it serves (PRB-YYYY-NNNN).")
+
+
+class StepIn(BaseModel):
+    """The next legal step, as the case page's form and ``sara power step`` take it."""
+
+    step: str = Field(max_length=60, description="The step: issue_notice, issue_fpn, appeal, make_order, ... (the power's rules table).")
+    at: When = None
+    by_rank: Rank = None
+    due: Until = None
+    amount_gbp: Amount = None
+    facts: Facts = []
+
+
+class BreachIn(BaseModel):
+    """A breach and the response to it, as the case page's form and ``sara power breach`` take them."""
+
+    response: str = Field(max_length=20, description="warning, fpn, prosecution, committal, yot_referral, remedial_action, ...")
+    at: When = None
+    by_rank: Rank = None
+    amount_gbp: Amount = None
+    outcome: str | None = Field(None, max_length=500, description="What came of it.")
+    court_reference: str | None = Field(None, max_length=100, description="The court's case reference.")
+
+
+@router.post("/api/powers", tags=["powers"], status_code=201)
+def api_issue(ctx: Signed, body: IssueIn) -> dict:
+    """Open an intervention owned by your organisation and take its first step, as ``sara
+    power issue --json`` does: the case as stored, or 422 naming the field the law's rules
+    refuse (``{"error", "field"}``)."""
+    return services_powers.issue(ctx, body.power, **body.model_dump(exclude={"power"}))
+
+
+@router.post("/api/powers/{ref}/steps", tags=["powers"], status_code=201)
+def api_take_step(ctx: Signed, ref: Ref, body: StepIn) -> dict:
+    """Take the next legal step on one of your organisation's interventions, as its page's
+    form does: the case after it, or 422 naming the field a rule refuses."""
+    return services_powers.take_step(ctx, ref, body.step, **body.model_dump(exclude={"step"}))
+
+
+@router.post("/api/powers/{ref}/breaches", tags=["powers"], status_code=201)
+def api_record_breach(ctx: Signed, ref: Ref, body: BreachIn) -> dict:
+    """Record a breach of one of your organisation's interventions and the response to it,
+    as its page's form does: the case after it, or 422 naming the field a rule refuses."""
+    return services_powers.record_breach(ctx, ref, body.response, **body.model_dump(exclude={"response"}))
 
 
 @router.get("/api/powers/{ref}", tags=["powers"])

@@ -1,7 +1,8 @@
 """Problems: the list (``/problems``, filtered by area, state, owner, partner and overdue
 actions), a new problem in two steps (its area, then the rest), the plan page
 (``/problems/{ref}``) with its forms (the state, actions, notes, partners), the plan form
-(``/problems/{ref}/edit``) and the printable profile. JSON twins under ``/api/problems``.
+(``/problems/{ref}/edit``) and the printable profile. JSON twins under ``/api/problems``, of the
+forms too (a JSON body each, checked by the same service functions).
 
 Every route calls one function of ``sara.services.problems``; a refusal comes back on the same
 page with each field it names marked and what was typed kept (a move's guard names every
@@ -16,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, Field
 
 from sara.casework.records import CaseworkError
 from sara.errors import Conflict, Invalid
@@ -315,3 +317,149 @@ def add_partner(request: Request, ctx: Signed, ref: Ref, organisation: Short = "
     except Invalid as exc:
         return _plan_page(request, ctx, ref, status_code=422, failed="partner", typed=typed, errors=_errors(exc, FORMS["partner"]))
     return RedirectResponse(f"/problems/{ref}#partners", status_code=303)
+
+
+# ---------------------------------------------------------------- the forms' JSON twins
+
+Long = Annotated[str | None, Field(max_length=20000)]
+Title = Annotated[str, Field(max_length=200, description="A short title people will know it by.")]
+Version = Annotated[int | None, Field(ge=1, le=2**31, description="Refuse (409) if the problem is no longer at this version, as you read it.")]
+Username = Annotated[str | None, Field(max_length=100)]
+Organisation = Annotated[str, Field(max_length=200, description="An organisation by its name, e.g. 'Bolsover Homes (synthetic)'.")]
+ActionId = Annotated[int, Path(ge=1, le=2**62, description="The action's id, as the plan lists it.")]
+PLAN_CHANGED = tuple(f for f, *_ in PLAN_FIELDS)
+
+
+def _given(body: BaseModel) -> dict:
+    """The body's values as the forms pass them: an empty value is none given."""
+    return {k: v or None for k, v in body.model_dump().items()}
+
+
+class ProblemIn(BaseModel):
+    """A new problem, as the new-problem form takes it (``sara problem create``)."""
+
+    title: Title
+    area: str | None = Field(None, max_length=60, description="A loaded area's code (LSOA, ward or district), e.g. E01019483.")
+    statement: Long = Field(None, description="What happens, where and when, in a sentence or two (words, not a placeholder).")
+    behaviour: Long = None
+    place: Long = None
+    time_pattern: str | None = Field(None, max_length=500)
+    objective: Long = None
+    owner: Username = Field(None, description="A user of your organisation who owns it (default you).")
+    categories: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50, description="Event categories of its event query.")
+    months: str | None = Field(None, max_length=20, description="FIRST:LAST months of its event query, as YYYY-MM:YYYY-MM.")
+
+
+@router.post("/api/problems", tags=["problems"], status_code=201)
+def api_create_problem(ctx: Signed, body: ProblemIn) -> dict:
+    """Open a problem owned by your organisation, in state ``proposed``, as the new-problem
+    form does: its plan as ``sara problem show --json`` gives it; 422 ``{"error", "field"}``
+    names the field refused."""
+    given = _given(body)
+    return service.create(ctx, body.title, **{k: v for k, v in given.items() if k != "title"})
+
+
+class PlanChange(BaseModel):
+    """What changes in a problem's plan: only the fields given (an empty text clears it)."""
+
+    title: Title | None = None
+    objective: Long = None
+    statement: Long = None
+    behaviour: Long = None
+    place: Long = None
+    time_pattern: Long = None
+    victim: Long = None
+    offender: Long = None
+    location: Long = None
+    handler: Long = None
+    guardian: Long = None
+    manager: Long = None
+    hypotheses: Long = None
+    measure_of_success: Long = Field(None, description="Fixed once responses start.")
+    area: str | None = Field(None, max_length=200, description="A loaded area's name or code.")
+    baseline: float | None = Field(None, ge=-1e12, le=1e12, allow_inf_nan=False, description="The measure's baseline; fixed once responses start.")
+    sources: list[Annotated[str, Field(max_length=500)]] = Field([], max_length=50, description="Data sources to add.")
+    expect_version: Version = None
+
+
+@router.patch("/api/problems/{ref}", tags=["problems"])
+def api_change_problem(ctx: Signed, ref: Ref, body: PlanChange) -> dict:
+    """Change a problem's plan as the plan form does (only what differs is saved; the measure
+    of success and baseline are fixed once responses start): the plan after it. 409 when
+    ``expect_version`` is no longer its version."""
+    fields = {f: v for f, v in body.model_dump(exclude_unset=True).items() if f in PLAN_CHANGED and v is not None}
+    return service.change(ctx, ref, fields=fields, area=body.area, baseline=body.baseline, sources=body.sources, expect_version=body.expect_version)
+
+
+class MoveIn(BaseModel):
+    """A move to another state, as the plan page's form takes it (``sara problem move``)."""
+
+    target: str = Field(min_length=1, max_length=20, description="proposed, scanning, analysis, response, assessment, closed or paused.")
+    reason: Long = Field(None, description="Why (a pause needs one).")
+    outcome: str | None = Field(None, max_length=30, description="Closing: eliminated, reduced, less_harmful, handled_better or handed_over.")
+    assessment_plan: str | None = Field(None, max_length=200, description="Closing: a saved assessment plan to run now.")
+    expect_version: Version = None
+
+
+@router.post("/api/problems/{ref}/move", tags=["problems"])
+def api_move_problem(ctx: Signed, ref: Ref, body: MoveIn) -> dict:
+    """Move a problem to another state if its guard allows: the plan after it; else 422
+    naming the first field still missing (the message names every one)."""
+    given = _given(body)
+    return service.move(ctx, ref, body.target, reason=given["reason"], outcome=given["outcome"], assessment_plan=given["assessment_plan"],
+                        expect_version=body.expect_version)  # fmt: skip
+
+
+class ActionIn(BaseModel):
+    """An action of the problem's response, as the plan page's form takes it."""
+
+    description: str = Field(max_length=20000, description="What is to be done.")
+    owner: Username = Field(None, description="Its owner's username, a user of its organisation (default you).")
+    due: dt.date = Field(description="The day it is due by (today or later), YYYY-MM-DD.")
+    organisation: str | None = Field(None, max_length=200, description="The organisation doing it: the owner's by default.")
+
+
+@router.post("/api/problems/{ref}/actions", tags=["problems"], status_code=201)
+def api_add_action(ctx: Signed, ref: Ref, body: ActionIn) -> dict:
+    """Add an action for your organisation (the owning one, or a partner working the problem):
+    the action with its id."""
+    return service.add_action(ctx, ref, body.description, owner=body.owner or ctx.actor.username, due=body.due, organisation=body.organisation or None)
+
+
+class ActionStatus(BaseModel):
+    """An action's new status (and due date)."""
+
+    status: str = Field(max_length=20, description="open, in_progress, blocked, done or cancelled.")
+    due: dt.date | None = Field(None, description="A new due date (today or later).")
+
+
+@router.patch("/api/problems/{ref}/actions/{action_id}", tags=["problems"])
+def api_set_action(ctx: Signed, ref: Ref, action_id: ActionId, body: ActionStatus) -> dict:
+    """Change the status of one of your organisation's actions on the problem: the action after it."""
+    return service.set_action(ctx, ref, action_id, body.status, due=body.due)
+
+
+class NoteIn(BaseModel):
+    """A note on the problem's chronology."""
+
+    text: str = Field(max_length=20000)
+
+
+@router.post("/api/problems/{ref}/notes", tags=["problems"], status_code=201)
+def api_add_note(ctx: Signed, ref: Ref, body: NoteIn) -> dict:
+    """Add a note to the problem's chronology (the owning organisation, or a partner working it): the note."""
+    return service.add_note(ctx, ref, body.text)
+
+
+class PartnerIn(BaseModel):
+    """A partner organisation of the problem and its role."""
+
+    organisation: Organisation
+    role: str = Field(max_length=500, description="What it does in the problem, e.g. 'tenancy enforcement'.")
+
+
+@router.post("/api/problems/{ref}/partners", tags=["problems"])
+def api_add_partner(ctx: Signed, ref: Ref, body: PartnerIn) -> dict:
+    """List an organisation as a partner of the problem with its role (again: its role
+    changes), by the owning organisation: the plan after it."""
+    return service.add_partner(ctx, ref, body.organisation, body.role)
