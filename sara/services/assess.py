@@ -49,11 +49,27 @@ def _plan(ctx: Context, *, target, before, after, buffer, control, categories, h
 
 
 def _run(ctx: Context, plan, info: dict | None, problem: str | None, picture: bool) -> Assessed:
+    """The assessment, kept while the data is unchanged (``sara.services.kept``): the page and
+    its picture ask for the same one, and so does the next reader of the same design. It is
+    counts of events, the same for every reader; what it depends on besides the events is in
+    its key: the plan, the saved plan's facts, the day (has the after period ended?) and the
+    other responses on the target area, read afresh on every call."""
+    import copy
+
     from sara.casework.overlaps import in_area
     from sara.report import assessment
+    from sara.services.kept import kept
 
-    result = assessment.assess(ctx.engine, plan, today=ctx.now.date(), plan_info=info, others=in_area(ctx.engine, plan.target, exclude_problem=problem))
-    shapes = result.pop("_geometry")
+    today = ctx.now.date()
+    others = in_area(ctx.engine, plan.target, exclude_problem=problem)
+
+    def compute():
+        result = assessment.assess(ctx.engine, plan, today=today, plan_info=info, others=others)
+        return result, result.pop("_geometry")
+
+    key = ("assessment", plan, tuple(sorted((info or {}).items())), today, tuple(others))
+    result, shapes = kept(ctx, key, compute)
+    result = copy.deepcopy(result)  # the kept one stays as computed, whatever a caller does with its copy
     drawn = None
     if picture:
         import shapely

@@ -1,9 +1,12 @@
 """What the Explore page needs besides the scans themselves (``sara.services.scan``): the
 choices of its form (the loaded categories, months and areas by name), the filters it was
 given checked field by field (``filters``), the loaded boundaries as GeoJSON for the map's
-base layer (``areas``), and the map's layer (``map_layer``: hot spots, density, counts or
-emerging hot spots) kept for a minute, so the page and the map's own fetch of the same
-cells scan once.
+base layer (``areas``), the map's layer (``map_layer``: hot spots, density, counts or
+emerging hot spots), and the tabs' scans that are the same for every reader (``trends``,
+``times``, ``harm``, ``near_repeat``: counts of events), each kept while the data is unchanged
+(``sara.services.kept``), so the page and the map's own fetch of the same cells scan once and
+the next reader of a tab does not read the force's events again. Repeats are not kept: their
+references are shown as each reader may see them, and audited, on every read.
 
 Nothing here is personal data: categories, months, area names and grid cells. A map may
 not ask for more grid cells than a browser can draw (``MAX_CELLS``), nor a near-repeat test
@@ -39,7 +42,12 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def options(ctx: Context) -> dict:
     """The categories loaded (with their events), the first and last month, and the areas of
     each loaded kind as the form lists them: ``{"label", "name", "code", "kind"}``, the label
-    the name alone unless another loaded area has it too (then with its kind, or its code)."""
+    the name alone unless another loaded area has it too (then with its kind, or its code).
+    Kept while the data is unchanged: do not change what it returns."""
+    return kept(ctx, "explore options", lambda: _options(ctx))
+
+
+def _options(ctx: Context) -> dict:
     from sara.store import queries
     from sara.store.schema.events import Event
 
@@ -176,7 +184,6 @@ def _feature(geometry, properties: dict) -> dict:
 # --- the map's layer -------------------------------------------------------------------------------------
 
 
-
 def map_layer(ctx: Context, *, filters: Filters = Filters(), layer: str = "gistar", cell_size: float | None = None, shape: str = "square",
               bandwidth: float | None = None, kernel: str = "quartic", correction: str = "fdr", period: str = "month",
               picture: bool = False) -> Scan:  # fmt: skip
@@ -246,11 +253,39 @@ def check_cells(ctx: Context, f: Filters, cell_size: float, shape: str = "square
 
 def near_repeat(ctx: Context, *, filters: Filters = Filters(), permutations: int = 99, picture: bool = False, **bands) -> Scan:
     """``sara.services.scan.near_repeat`` with at most ``MAX_PERMUTATIONS`` permutations: a
-    page waits for its answer."""
+    page waits for its answer. Kept: the next reader gets the same permutations' answer."""
     if isinstance(permutations, int) and permutations > MAX_PERMUTATIONS:
         raise Invalid(f"{permutations:,} permutations take too long for a page", field="permutations",
                       fix=f"give at most {MAX_PERMUTATIONS:,}, or run sara near-repeat for more")  # fmt: skip
-    return services_scan.near_repeat(ctx, filters=filters, permutations=permutations, picture=picture, **bands)
+    return _kept_scan(ctx, services_scan.near_repeat, filters, picture, permutations=permutations, **bands)
+
+
+def trends(ctx: Context, *, filters: Filters = Filters(), picture: bool = False, **settings) -> Scan:
+    """``sara.services.scan.trends`` (counts by category or area, or per month), kept."""
+    return _kept_scan(ctx, services_scan.trends, filters, picture, **settings)
+
+
+def times(ctx: Context, *, filters: Filters = Filters(), picture: bool = False, **settings) -> Scan:
+    """``sara.services.scan.times`` (events by day and hour, or by month of year), kept."""
+    return _kept_scan(ctx, services_scan.times, filters, picture, **settings)
+
+
+def harm(ctx: Context, *, filters: Filters = Filters(), picture: bool = False, **settings) -> Scan:
+    """``sara.services.scan.harm`` (harm by area), kept."""
+    return _kept_scan(ctx, services_scan.harm, filters, picture, **settings)
+
+
+def _kept_scan(ctx: Context, call, filters: Filters, picture: bool, **settings) -> Scan:
+    """``call``'s scan of the events, kept while the data is unchanged: it reads no personal
+    data and does not depend on who asks (nor on the day), so every reader may share it; a
+    setting that cannot be part of a key (a list, say) is computed afresh."""
+    run = lambda: call(ctx, filters=filters, picture=picture, **settings)  # noqa: E731
+    key = (call.__name__, filters, picture, tuple(sorted(settings.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return run()
+    return kept(ctx, key, run)
 
 
 # --- answers as plain JSON ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -123,6 +124,8 @@ class Event(Base):
     assigned: Mapped[bool] = mapped_column(Boolean, server_default=false())
     __table_args__ = (
         UniqueConstraint("source_id", "month", "key_hi", "key_lo", name="uq_event_key"),
+        # The events not yet placed (few, or none): counted on every page that keeps a result (sara.services.kept).
+        Index("ix_event_unplaced", "id", sqlite_where=text("assigned = 0"), postgresql_where=text("NOT assigned")),
     )
 
 

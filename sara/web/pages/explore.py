@@ -123,16 +123,16 @@ def _hotspots(ctx, q: Query, f: Filters, picture: bool) -> Scan:
 
 
 def _trends(ctx, q: Query, f: Filters, picture: bool) -> Scan:
-    return services_scan.trends(ctx, filters=f, by=q.raw["trend_by"], end=q.text("trend_end") and service.month(q.text("trend_end"), "trend_end"),
+    return service.trends(ctx, filters=f, by=q.raw["trend_by"], end=q.text("trend_end") and service.month(q.text("trend_end"), "trend_end"),
                                 months=q.number("trend_months", whole=True), picture=picture)  # fmt: skip
 
 
 def _monthly(ctx, q: Query, f: Filters, picture: bool) -> Scan:
-    return services_scan.trends(ctx, filters=f, by=q.raw["trend_by"], monthly=True, picture=picture)
+    return service.trends(ctx, filters=f, by=q.raw["trend_by"], monthly=True, picture=picture)
 
 
 def _times(ctx, q: Query, f: Filters, picture: bool) -> Scan:
-    return services_scan.times(ctx, filters=f, max_window_hours=q.number("max_window_hours"), picture=picture)
+    return service.times(ctx, filters=f, max_window_hours=q.number("max_window_hours"), picture=picture)
 
 
 def _repeats(ctx, q: Query, f: Filters, picture: bool) -> Scan:
@@ -147,7 +147,7 @@ def _near_repeats(ctx, q: Query, f: Filters, picture: bool) -> Scan:
 
 
 def _harm(ctx, q: Query, f: Filters, picture: bool) -> Scan:
-    return services_scan.harm(ctx, filters=f, by=q.raw["harm_by"], compare_from=service.month(q.text("compare_from"), "compare_from"),
+    return service.harm(ctx, filters=f, by=q.raw["harm_by"], compare_from=service.month(q.text("compare_from"), "compare_from"),
                               compare_to=service.month(q.text("compare_to"), "compare_to"), features=True, picture=picture)  # fmt: skip
 
 
