@@ -388,3 +388,12 @@ def test_a_statement_says_something_in_words(engine, world, db_url):
     assert pr.show(engine, pc, ref)["statement"] == "Youths damage cars"  # nothing saved
     err = err_json("problem", "update", ref, "--statement", "...", "--as", "pc", "--db", db_url)
     assert err.startswith("--statement: the problem statement '...' is not a statement: say in at least 3 words")
+
+
+def test_a_title_longer_than_its_column_is_refused_with_its_field(engine, world):
+    with pytest.raises(pr.ProblemError, match="201 characters") as refused:
+        pr.create(engine, world["pc"], "x" * 201)
+    assert refused.value.field == "title"
+    ref = pr.create(engine, world["pc"], "Short")["reference"]
+    with pytest.raises(pr.ProblemError, match="shorten it to 200"):
+        pr.update(engine, world["pc"], ref, title="y" * 300)

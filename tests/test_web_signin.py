@@ -194,3 +194,12 @@ def test_a_missing_page_is_a_plain_404_in_the_layout(demo_url):
     r = client(demo_url, "pc.dexter").get("/no-such-page")
     assert r.status_code == 404 and "Page not found" in r.text and "Go to Today" in r.text
     assert client(demo_url, "pc.dexter").get("/api/no-such-thing").json() == {"error": "there is no page at this address: check it, or start from Today"}
+
+
+def test_a_nul_character_is_a_bad_request_not_a_database_error(url):
+    c = client(url, "pc.dexter")
+    assert c.get("/api/today", params={"area": "Bols\x00over"}).json()["field"] == "query"
+    token = csrf(c.get("/today").text)
+    r = c.post("/api/problems", json={"title": "nul\x00here"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 422 and r.json() == {"error": "text may not contain NUL characters (\\0)", "field": "body"}
+    assert sign_in(client(url), "pc\x00dexter").status_code == 422

@@ -399,6 +399,14 @@ def _audit(conn: Connection, action: str, actor: Actor, subject: str, ref: str, 
     audit.record(conn, [audit.Entry(action, actor, subject, ref, owner_org_id=owner_org, purpose=PURPOSE, detail=detail)])
 
 
+TITLE_LENGTH = 200  # the column's width
+
+
+def _check_title(title: str | None) -> None:
+    if title is not None and len(title) > TITLE_LENGTH:
+        raise ProblemError(f"the title is {len(title)} characters long", field="title", fix=f"shorten it to {TITLE_LENGTH} at most: the statement holds the detail")
+
+
 def create(engine: Engine, actor: Actor, title: str, *, owner: str | None = None, area: str | None = None, statement: str | None = None,
            behaviour: str | None = None, place: str | None = None, time_pattern: str | None = None, objective: str | None = None,
            categories: list[str] | None = None, months: str | None = None, now: dt.datetime | None = None) -> dict:  # fmt: skip
@@ -408,6 +416,7 @@ def create(engine: Engine, actor: Actor, title: str, *, owner: str | None = None
     require(actor, "write", "problem", actor.organisation_id)
     if not title or not title.strip():
         raise ProblemError("a problem needs a title", field="title", fix="give it a short title, e.g. 'Youth ASB, Bolsover town centre'")
+    _check_title(title)
     _check_statement(statement)
     now = now or audit.utcnow()
     with engine.connect() as conn:
@@ -472,6 +481,7 @@ def update(engine: Engine, actor: Actor, ref: str | int, *, expect_version: int 
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
         raise ProblemError(f"unknown problem field(s): {', '.join(sorted(unknown))}", fix=f"the fields are {', '.join(TEXT_FIELDS)}")
+    _check_title(fields.get("title"))
     _check_statement(fields.get("statement"))
     p = _read(engine, actor, ref)
     require(actor, "write", "problem", p["organisation_id"])

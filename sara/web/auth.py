@@ -8,10 +8,31 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from sara.errors import Forbidden
+from sara.errors import Forbidden, Invalid
 from sara.services import Context
 from sara.services import access as services_access
 from sara.web import security
+
+NUL = "text may not contain NUL characters (\\0)"
+
+
+async def check_text(request: Request) -> None:
+    """Refuse a NUL character anywhere in the query, a form's fields or a JSON body: no text
+    column holds one (PostgreSQL refuses it), so it is a bad request, not a database error.
+    Uploaded files may hold any bytes and are checked by what reads them."""
+    if "%00" in request.url.query:
+        raise Invalid(NUL, field="query")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # parsed once: FastAPI's Form parameters read the same
+        for name, value in form.multi_items():
+            if isinstance(value, str) and "\x00" in value:
+                raise Invalid(NUL, field=name)
+    else:
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            raise Invalid(NUL, field="body")
 
 
 class CsrfFailed(Forbidden):
@@ -25,7 +46,9 @@ def _bearer(request: Request) -> str | None:
 
 
 async def signed_in(request: Request) -> Context:
-    """The signed-in user's context; checks CSRF on POST, PUT, PATCH and DELETE."""
+    """The signed-in user's context; checks CSRF on POST, PUT, PATCH and DELETE, and refuses
+    NUL characters (``check_text``)."""
+    await check_text(request)
     engine = request.app.state.engine
     token = _bearer(request)
     if token:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from sara.errors import Invalid, TooMany, Unauthenticated
 from sara.services import access as services_access
 from sara.web import security
-from sara.web.auth import CsrfFailed, signed_in
+from sara.web.auth import CsrfFailed, check_text, signed_in
 from sara.web.render import errors_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,7 @@ def sign_in_form(request: Request, next: str = "/today"):
     return _form(request, security.local_path(next))
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[Depends(check_text)])
 def sign_in(
     request: Request,
     username: Annotated[str, Form(max_length=100)] = "",
