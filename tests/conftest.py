@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import weakref
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 
 from tests.postgres import Server
 
@@ -123,3 +125,21 @@ def page(chromium_browser):
     p.on("response", lambda r: p.errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.request.resource_type != "document" else None)
     yield p
     context.close()
+
+
+_engines: weakref.WeakSet = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _seen(conn) -> None:
+    _engines.add(conn.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_pooled_connections():
+    """After each test, close the pooled connections of every engine it made (an engine stays
+    usable: it connects again when asked). Thousands of tests each opening engines on one
+    SQLite file would otherwise hold thousands of open files in a worker."""
+    yield
+    for engine in list(_engines):
+        engine.dispose()

@@ -50,9 +50,13 @@ def copy_of(url: str, folder: Path) -> str:
     src = Path(url.removeprefix("sqlite:///"))
     dst = folder / "copy.db"
     shutil.copy(src, dst)
-    with sqlite3.connect(dst) as conn:
-        conn.execute("DELETE FROM web_session")
-        conn.execute("DELETE FROM rate_limit")
+    conn = sqlite3.connect(dst)
+    try:
+        with conn:
+            conn.execute("DELETE FROM web_session")
+            conn.execute("DELETE FROM rate_limit")
+    finally:
+        conn.close()
     return f"sqlite:///{dst}"
 
 
