@@ -42,7 +42,7 @@ def main() -> int:
         image = image.crop((0, top, image.width, min(bottom, image.height)))
         scale = min(1.0, 900 / image.width)
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.LANCZOS)
-        image.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(OUT / f"{name}.png", optimize=True)
+        image.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(OUT / f"{name}.png", optimize=True)
     print(f"wrote {len(PICTURES)} pictures to {OUT}")
     return 0
 
