@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ASSETS := node_modules/.installed
 CSS := sara/web/static/build/sara.css
 
-.PHONY: run demo-db test bench install system-deps clean pictures
+.PHONY: run demo-db test bench install system-deps pdf-deps clean pictures
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,13 +31,21 @@ run: demo-db
 	$(BIN)/sara serve --db $(DB)
 
 # The database `make run` serves (the README's examples run against it: tests/test_readme.py).
-demo-db: $(STAMP) $(CSS)
+demo-db: $(STAMP) $(CSS) pdf-deps
 	$(BIN)/sara init --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-lsoa2011.geojson.zip --kind lsoa --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-wards2016.geojson.zip --kind ward --db $(DB)
 	$(BIN)/sara load areas demo/derbyshire-districts.geojson.zip --kind district --db $(DB)
 	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
 	$(BIN)/sara demo casework --db $(DB)
+
+# PDF documents (WeasyPrint) need Pango from Debian's packages.
+pdf-deps:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 libpango-1.0-0 libpangoft2-1.0-0; \
+		else echo "PDF documents need Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; fi; \
+	fi
 
 # The tests run a real PostgreSQL server and headless Chromium: Debian's packages.
 system-deps:
@@ -47,7 +55,7 @@ system-deps:
 		else echo "the tests need Debian's postgresql and chromium: apt-get install postgresql chromium"; exit 1; fi; \
 	fi
 
-test: $(STAMP) $(CSS) system-deps
+test: $(STAMP) $(CSS) system-deps pdf-deps
 	$(BIN)/python -m pytest -n 2 -q
 
 # The README's pictures, from the screenshots the browser tests take (run make test first).

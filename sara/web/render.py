@@ -22,6 +22,7 @@ NAVIGATION = (
     ("/powers", "Powers and cases", {"analyst", "problem_owner", "partner_practitioner", "lead", "administrator"}),
     ("/operations", "Operations", None),
     ("/assess", "Assess", None),
+    ("/reports", "Reports", None),
     ("/admin", "Administration", {"administrator", "lead"}),
 )
 

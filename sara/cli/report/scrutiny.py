@@ -1,0 +1,5 @@
+"""`sara report scrutiny`."""
+
+from __future__ import annotations
+
+from sara.cli.report import report_app  # noqa: F401
