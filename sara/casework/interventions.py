@@ -516,16 +516,17 @@ def _group(s: Stored, day: dt.date) -> str:
     return UNDER if age_on(dob, day) < 18 else OVER
 
 
-def yearly_table(engine: Engine, year_start: dt.date, year_end: dt.date, *, rules: Rulebook | None = None) -> pl.DataFrame:
+def yearly_table(engine: Engine, year_start: dt.date, year_end: dt.date, *, rules: Rulebook | None = None, keep=None) -> pl.DataFrame:
     """Powers used, granted and breached from ``year_start`` to ``year_end`` (inclusive, UK
     dates), in the shape of a police and crime commissioner's scrutiny report (Derbyshire
     2020-21, "ASB powers used"): one row per section and measure, in that report's order, then
     the powers and breach counts it does not list. Columns: section, power, age_group, measure,
     count. Age groups are the subject's age on the day counted; a case without a date of birth
-    is counted in neither age group of a split section."""
+    is counted in neither age group of a split section. ``keep`` (a test of a ``Stored``
+    case) counts only the cases it passes: those of one area, or of one reader's casework."""
     if year_end < year_start:
         raise errors.Invalid(f"the period ends ({year_end}) before it starts ({year_start})", field="year_end", fix="give a period that runs forward")
-    stored = load_all(engine, rules=rules)
+    stored = [s for s in load_all(engine, rules=rules) if keep is None or keep(s)]
     rows = []
     for section, power, group, measure, pick in MEASURES + EXTRA:
         n = 0
