@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from sara.errors import Invalid
+from sara.report.documents import page_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -76,6 +77,7 @@ def environment() -> jinja2.Environment:
     env.filters["percent"] = percent
     env.filters["when"] = when
     env.filters["sentence"] = sentence
+    env.filters["pack_view"] = page_view
     return env
 
 
