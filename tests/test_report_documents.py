@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -100,6 +101,7 @@ def test_html_has_every_section_table_cell_note_and_how_it_was_made():
                     assert documents.cell_text(value) in text
     assert "412" in text and "31.2" in text and "0.0042" in text  # numbers as people read them
     assert "How this was made" in text and "police.uk street crime" in text and "2024-01 to 2025-12" in text and "Rows quarantined" in text
+    assert "5 Jan 2026 10:00" in text  # a load time as people read it
     assert page.count("<svg") == 2  # the two charts, inline; the third table has none
     assert 'href="#section-1"' in page and 'id="section-1"' in page and 'href="#table-streets"' in page
 
@@ -128,6 +130,11 @@ def test_chart_svg_draws_the_marks_and_series_as_vectors():
     bars = documents.chart_svg(pack.tables["wards_by_rate"])
     assert "Bolsover North" in bars and "&lt;script&gt;" in bars and "<script" not in bars
     assert documents.chart_svg(pack.tables["streets"]) == ""
+    money = Table("spend", "Spend", ("item", "pounds"), (("$5 an hour", 0.25), ("b\\c", 0.5)), chart=Chart("bar", "item", ("pounds",)))
+    drawn = documents.chart_svg(money)
+    assert ">$5 an hour<" in drawn and ">b\\c<" in drawn  # a dollar sign is not mathematics
+    ticks = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", drawn) if t[:1].isdigit()]
+    assert len(ticks) > 2 and len(set(ticks)) == len(ticks)  # ticks keep the decimals they need (0.25 is not a second 0.2)
     uri = documents.chart_data_uri(pack.tables["wards_by_rate"])
     assert uri.startswith("data:image/svg+xml;base64,")
 

@@ -40,8 +40,12 @@ INK, GREY, MARK = "#0b0c0c", "#505a5f", "#d4351c"
 SERIES_COLOURS = ("#1d70b8", "#f47738", "#00703c", "#4c2c92", "#b58840", "#d53880", "#28a197", "#6f72af")
 SVG_SALT = "sara-report"
 SVG_IDS = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 PAGE_WIDTH_IN = 6.6  # A4 less the print margins
+# The policy to serve the standalone HTML document under (its stylesheet and its charts' style
+# attributes are inline; it has no script, and every value in it is escaped).
+DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 # --- values as people read them ---------------------------------------------------------------
@@ -103,8 +107,16 @@ def _entry(label: str, value) -> dict:
         return {"label": label, "kind": "group", "children": _entries(value)}
     if isinstance(value, list | tuple) and value and all(isinstance(v, dict) for v in value):
         columns = list(dict.fromkeys(k for v in value for k in v))
-        return {"label": label, "kind": "records", "columns": [_label(c) for c in columns], "rows": [[cell_text(v.get(c)) for c in columns] for v in value]}
-    return {"label": label, "kind": "text", "text": cell_text(value)}
+        return {"label": label, "kind": "records", "columns": [_label(c) for c in columns], "rows": [[_shown(v.get(c)) for c in columns] for v in value]}
+    return {"label": label, "kind": "text", "text": _shown(value)}
+
+
+def _shown(value) -> str:
+    """``cell_text``, with a time given as ISO text (a load time) as people read it."""
+    if isinstance(value, str) and ISO_TIME.match(value):
+        with suppress(ValueError):
+            value = dt.datetime.fromisoformat(value)
+    return cell_text(value)
 
 
 def flat_entries(mapping: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -131,7 +143,7 @@ def _slug(text: str) -> str:
 
 def _plain(text) -> str:
     """Text as matplotlib should print it: a ``$`` would otherwise start mathematical text."""
-    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+    return str(text).replace("$", r"\$")
 
 
 def _float(value) -> float:
@@ -148,6 +160,10 @@ def _series(table: Table) -> tuple[list, dict[str, list[float]]]:
     xs = [r[index[chart.x]] for r in table.rows]
     ys = {c: [_float(r[index[c]]) for r in table.rows] for c in chart.y}
     return xs, ys
+
+
+def _tick(value: float, _position=None) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
 def _thin_ticks(ax, labels: list[str], axis: str, room: int) -> None:
@@ -200,9 +216,12 @@ def _draw(table: Table):
             ax.set_ylim(n - 0.5, -0.5)  # the first row at the top, as in the table
         else:
             _thin_ticks(ax, labels, "x", 16)
+    values = [v for series in ys.values() for v in series if not math.isnan(v)]
+    if chart.kind == "line" and not chart.invert and values and min(values) >= 0:
+        ax.set_ylim(bottom=0)  # counts from zero, so a small change does not look like a large one
     value_axis = ax.xaxis if chart.kind == "barh" else ax.yaxis
-    value_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"))
-    if chart.invert:
+    value_axis.set_major_formatter(FuncFormatter(_tick))
+    if chart.invert or all(float(v).is_integer() for v in values):
         value_axis.set_major_locator(MaxNLocator(integer=True))
         (ax.invert_xaxis if chart.kind == "barh" else ax.invert_yaxis)()
     if chart.y_label:
@@ -234,8 +253,8 @@ def _draw(table: Table):
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if k > 1:
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12 if chart.kind == "barh" else -0.18), ncols=min(k, 4))
+    if k > 1:  # above the plot, where neither rotated labels nor marks reach
+        ax.legend(fontsize=7, frameon=False, loc="lower right", bbox_to_anchor=(1, 1.01), ncols=min(k, 4), borderaxespad=0)
     fig.tight_layout()
     return fig
 
