@@ -315,7 +315,7 @@ def _patrols(ctx: Context, p: _Period, where: _Where, reader: _Reader) -> tuple[
     if elsewhere:
         notes.append(f"{elsewhere} patrol{'s' if elsewhere != 1 else ''} at sites outside {where.wording}: not counted.")
     table = Table("patrols", f"Hotspot patrols, {p.label}", ("operation", "site", "area", "patrols", "hours_present", "officer_hours", "arrests"),
-                  tuple(rows), " ".join(notes), Chart("barh", "site", ("hours_present",), "hours of police presence"))  # fmt: skip
+                  tuple(rows), " ".join(notes), Chart("barh", "site", ("hours_present",), "hours of police presence") if rows else None)  # fmt: skip
     outcome = patrols.arrest_table(pairs, columns)
     out_rows = tuple((r["outcome"], *(r[c] for c in columns), r["Total"], r["%"]) for r in outcome)
     arrests = Table("arrest_outcomes", f"Outcomes of arrests on hotspot patrols, {p.label}", ("outcome", *columns, "Total", "%"), out_rows,
@@ -406,7 +406,7 @@ def _system_use(ctx: Context, p: _Period, reader: _Reader) -> Table:
     if inactive:
         note += f" {inactive} disabled account{'s' if inactive != 1 else ''} not counted."
     return Table("system_use", f"Users who signed in in the 12 months to {p.last:%B %Y}", ("organisation", "users", "signed_in", "share_pct"), tuple(rows),
-                 note, Chart("barh", "organisation", ("share_pct",), "% of users with access who signed in"))  # fmt: skip
+                 note, Chart("barh", "organisation", ("share_pct",), "% of users with access who signed in") if rows else None)  # fmt: skip
 
 
 # --- the sections -------------------------------------------------------------------------------

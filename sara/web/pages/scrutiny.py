@@ -1,7 +1,111 @@
-"""Pages: scrutiny."""
+"""Pages: the performance scrutiny pack (``/reports/scrutiny``): a form of the period (from
+and to months), the area by name and a baseline; the pack shown by ``render_pack``; its
+downloads as PDF, workbook and HTML with the same parameters; and its JSON twin
+``/api/reports/scrutiny``, which is ``sara report scrutiny --json``. The pack is built by
+``sara.services.scrutiny.pack`` and rendered by ``sara.report.documents``; a parameter it
+refuses comes back on the same form, marked on its field, with status 422."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from sara.errors import Invalid
+from sara.services import Context
+from sara.services import explore as services_explore
+from sara.services import scrutiny as service
+from sara.web.auth import signed_in
+from sara.web.render import errors_of, render
 
 router = APIRouter()
+Signed = Annotated[Context, Depends(signed_in)]
+FIELDS = ("from", "to", "area", "baseline")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {k: (request.query_params.get(k) or "").strip() for k in FIELDS}
+
+
+def _pack(ctx: Context, q: dict[str, str]):
+    return service.pack(ctx, start=q["from"] or None, end=q["to"] or None, area=q["area"] or None, baseline=q["baseline"] or None)
+
+
+def _areas(ctx: Context) -> list[dict]:
+    """The loaded districts, wards and LSOAs as the area field offers them: a value the pack
+    resolves (the name, or KIND:CODE where names are shared) and the label people read."""
+    known = services_explore.options(ctx)
+    return [{"value": a["name"] if a["label"] == a["name"] else f"{a['kind']}:{a['code']}", "label": a["label"]}
+            for kind in ("district", "ward", "lsoa") for a in known["areas"].get(kind, [])]  # fmt: skip
+
+
+def _form(request: Request, ctx: Signed, q: dict[str, str], made=None, error: Invalid | None = None):
+    known = services_explore.options(ctx)
+    query = urlencode({k: v for k, v in q.items() if v})
+    suffix = f"?{query}" if query else ""
+    downloads = [("PDF", f"/reports/scrutiny.pdf{suffix}"), ("Workbook (XLSX)", f"/reports/scrutiny.xlsx{suffix}"), ("HTML", f"/reports/scrutiny.html{suffix}"),
+                 ("JSON", f"/api/reports/scrutiny{suffix}")]  # fmt: skip
+    return render(request, "reports/scrutiny.html", title="Performance scrutiny pack", wide=True, status_code=422 if error else 200, errors=errors_of(error),
+                  q=q, pack=made, downloads=downloads, areas=_areas(ctx), months=known["months"])  # fmt: skip
+
+
+@router.get("/reports/scrutiny", include_in_schema=False)
+def scrutiny_page(request: Request, ctx: Signed):
+    q = _query(request)
+    try:
+        made = _pack(ctx, q)
+    except Invalid as exc:
+        return _form(request, ctx, q, error=exc)
+    return _form(request, ctx, q, made)
+
+
+def _download(request: Request, ctx: Context, suffix: str):
+    from sara.report import documents
+
+    q = _query(request)
+    try:
+        made = _pack(ctx, q)
+    except Invalid as exc:
+        return _form(request, ctx, q, error=exc)
+    name = f"scrutiny-{made.parameters.get('from', '')}-{made.parameters.get('to', '')}.{suffix}".replace("--", "-")
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if suffix == "html":
+        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
+    folder = Path(tempfile.mkdtemp(prefix="sara-scrutiny-"))
+    try:
+        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+
+
+@router.get("/reports/scrutiny.pdf", include_in_schema=False)
+def scrutiny_pdf(request: Request, ctx: Signed):
+    return _download(request, ctx, "pdf")
+
+
+@router.get("/reports/scrutiny.xlsx", include_in_schema=False)
+def scrutiny_xlsx(request: Request, ctx: Signed):
+    return _download(request, ctx, "xlsx")
+
+
+@router.get("/reports/scrutiny.html", include_in_schema=False)
+def scrutiny_html(request: Request, ctx: Signed):
+    return _download(request, ctx, "html")
+
+
+@router.get("/api/reports/scrutiny", tags=["reports"])
+def api_scrutiny(request: Request, ctx: Signed) -> dict:
+    """The performance scrutiny pack, as ``sara report scrutiny --json`` prints it: parameters
+    ``from``, ``to`` (YYYY-MM), ``area`` (a district, ward or LSOA by code or name) and
+    ``baseline`` (the first month of a baseline period)."""
+    return _pack(ctx, _query(request)).to_json()
