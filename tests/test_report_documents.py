@@ -144,6 +144,9 @@ def test_a_rank_chart_runs_downward_and_a_bad_column_is_named():
                   chart=Chart("line", "month", ("rank",), invert=True))  # fmt: skip
     assert "<svg" in documents.chart_svg(ranks)
     assert "rank 1 at the top" in documents.chart_alt(ranks)
+    assert documents._draw(ranks).axes[0].yaxis_inverted()
+    counts = documents._draw(small_pack().tables["crime_by_month"]).axes[0]
+    assert not counts.yaxis_inverted() and counts.get_ylim()[0] == 0  # counts run upward from zero
     wrong = Table("t", "T", ("month", "n"), (("2025-01", 1),), chart=Chart("bar", "month", ("count",)))
     with pytest.raises(Invalid, match="count"):
         documents.chart_svg(wrong)
@@ -307,3 +310,46 @@ def test_the_page_macro_renders_a_pack_under_the_csp():
     assert 'class="govuk-table__cell govuk-table__cell--numeric">412<' in page
     assert 'href="/reports/x.pdf"' in page and 'href="#pack-section-1"' in page and 'id="pack-section-1"' in page
     assert "&lt;script&gt;" in page
+
+
+def serve(page, document: str, policy: str) -> None:
+    """Shows ``document`` in the browser as SARA would serve it, under ``policy``, with SARA's stylesheet."""
+    from sara.web.render import TEMPLATES
+
+    css = (TEMPLATES.parent / "static" / "build" / "sara.css").read_text()
+
+    def reply(route):
+        if route.request.url.endswith("/sara.css"):
+            route.fulfill(body=css, content_type="text/css")
+        else:
+            route.fulfill(body=document, content_type="text/html; charset=utf-8", headers={"Content-Security-Policy": policy})
+
+    page.route("http://sara.test/**", reply)
+    page.goto("http://sara.test/reports/scrutiny")
+
+
+def test_the_pack_in_a_page_shows_its_charts_under_the_page_csp(page):
+    from sara.web.render import ENV
+    from sara.web.security import content_security_policy
+    from tests.web import walk
+
+    pack = small_pack()
+    body = ENV.from_string('{% from "macros/pack.html" import render_pack %}{{ render_pack(pack, downloads=[("PDF", "/x.pdf"), ("XLSX", "/x.xlsx")]) }}')
+    document = ('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Scrutiny</title><link rel="stylesheet" href="/sara.css"></head>'
+                '<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">'
+                f'<h1 class="govuk-heading-xl">{pack.title}</h1>{body.render(pack=pack)}</main></div></body></html>')  # fmt: skip
+    serve(page, document, content_security_policy(None))
+    drawn = page.eval_on_selector_all(".sara-chart img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
+    assert drawn == [True, True]
+    assert page.errors == []
+    walk(page, "report-pack")
+
+
+def test_the_standalone_document_shows_under_its_own_policy(page):
+    from tests.web import walk
+
+    serve(page, documents.html(small_pack()), documents.DOCUMENT_POLICY)
+    assert page.eval_on_selector_all(".chart svg", "els => els.map(e => e.getBoundingClientRect().width > 300)") == [True, True]
+    assert page.eval_on_selector("th.num", "e => getComputedStyle(e).textAlign") == "right"  # its stylesheet applied
+    assert page.errors == []
+    walk(page, "report-document")

@@ -223,6 +223,7 @@ def _draw(table: Table):
     value_axis.set_major_formatter(FuncFormatter(_tick))
     if chart.invert or all(float(v).is_integer() for v in values):
         value_axis.set_major_locator(MaxNLocator(integer=True))
+    if chart.invert:
         (ax.invert_xaxis if chart.kind == "barh" else ax.invert_yaxis)()
     if chart.y_label:
         (ax.set_xlabel if chart.kind == "barh" else ax.set_ylabel)(_plain(chart.y_label), fontsize=8, color=GREY)
