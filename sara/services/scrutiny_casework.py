@@ -308,7 +308,7 @@ def _patrols(ctx: Context, p: _Period, where: _Where, reader: _Reader) -> tuple[
         if counted or any(where.inside(v) for v in placed.values()):
             columns.append(op["name"])
         outside += patrolled.get(op["id"], 0) - sum(d["patrols"] for d in dose["sites"])
-    notes = [f"Patrols of {reader.whose} touching UK days {p.first:%d %B %Y} to {p.last:%d %B %Y}; hours present count two crews at a site at once once;"
+    notes = [f"Patrols of {reader.whose} touching UK days {p.first:%d %B %Y} to {p.last:%d %B %Y}; in hours present, two crews at a site at the same time count once;"
              " arrests are those of patrols starting in the period."]  # fmt: skip
     if outside:
         notes.append(f"{outside} patrol{'s' if outside != 1 else ''} of these operations outside the period: not counted.")
