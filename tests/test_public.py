@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from tests.cli import ok_json, sara
-from tests.web import DEMO_PASSWORD, client, copy_of, csrf, walk
+from tests.web import DEMO_PASSWORD, browser_sign_in, client, copy_of, csrf, walk
 
 SAID = "Shoppers and older residents told us young people were damaging property in the town centre."
 DID = "Officers patrolled at the busiest times and youth workers started Friday evening sessions."
@@ -384,3 +384,6 @@ def test_a_visitor_walks_the_public_pages(demo_url, tmp_path, page):
         walk(page, "public-neighbourhood")
         assert page.context.cookies() == []
         assert not page.errors, page.errors
+        browser_sign_in(page, base, "insp.bolsover", next_page=f"/problems/{_dexter(url)}/publication")
+        assert page.locator("#publication-status").inner_text().startswith("Published")
+        walk(page, "public-summary-form")
