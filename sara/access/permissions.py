@@ -1,10 +1,10 @@
 """Permission checks and the views of personal records they allow.
 
 ``can`` is the one decision every face (CLI, web, API) asks: may this user read, write or
-export this resource of this organisation, and at what scope? ``view``, ``view_many`` and
-``search`` build what the user may see of personal records at that scope (full, summary,
-existence, or pseudonymised with who else is working with the person or place) and write one
-audit entry per personal record shown. Refusals never carry a record's fields.
+export this resource of this organisation, and at what scope? ``view``, ``view_many``,
+``view_each`` and ``search`` build what the user may see of personal records at that scope
+(full, summary, existence, or pseudonymised with who else is working with the person or
+place) and write one audit entry per personal record shown. Refusals never carry a record's fields.
 """
 
 from __future__ import annotations
@@ -99,15 +99,21 @@ def shape(resource: str, record: dict, scope: str, *, key: bytes, owner_org: int
     return out
 
 
-def _views(engine: Engine, actor, resource: str, items, *, purpose: str | None, category: str | None, at, action: str) -> list[dict]:
+def _views(engine: Engine, actor, resource: str, items, *, purpose: str | None, category: str | None, at, action: str,
+           categories: list[str | None] | None = None, skip_refused: bool = False) -> list[dict | None]:  # fmt: skip
     if resource not in PERSONAL:
         raise ValueError(f"{resource} is not personal data: use can() for it")
     pool = load_agreements(engine)
     key = pseudonym_key(engine)
     views, entries = [], []
-    for record, owner_org, working_with in items:
+    for i, (record, owner_org, working_with) in enumerate(items):
+        if categories is not None:
+            category = categories[i]
         d = can(actor, action, resource, owner_org, category=category, at=at, agreements=pool)
         if not d.allowed:
+            if skip_refused:
+                views.append(None)
+                continue
             raise PermissionDenied(d.reason)
         if d.scope != "pseudonymised" and not (purpose and purpose.strip()):
             raise PermissionDenied(f"a purpose is required to {action} personal data")
@@ -132,6 +138,19 @@ def view_many(engine: Engine, actor, resource: str, items: Iterable[tuple[dict, 
               category: str | None = None, at: dt.datetime | None = None, action: str = "read") -> list[dict]:  # fmt: skip
     """``view`` over (record, owner_org, working_with) items: one audit entry per personal record shown."""
     return _views(engine, actor, resource, list(items), purpose=purpose, category=category, at=at, action=action)
+
+
+def view_each(engine: Engine, actor, resource: str, items: Iterable[tuple[dict, int, Iterable[str]]], *, purpose: str | None,
+              categories: Iterable[str | None], at: dt.datetime | None = None, action: str = "read") -> list[dict | None]:  # fmt: skip
+    """``view`` of each (record, owner_org, working_with) item, each checked against the
+    agreements of its own category (``categories``, in the items' order), as a page showing
+    many records at once reads them: the agreements read once, and one audit transaction with
+    one entry per personal record shown. A record the actor may not see is None in its place
+    (``view`` would refuse it), so one refusal does not hide the others."""
+    items, categories = list(items), list(categories)
+    if len(categories) != len(items):
+        raise ValueError(f"{len(items)} records but {len(categories)} categories")
+    return _views(engine, actor, resource, items, purpose=purpose, category=None, at=at, action=action, categories=categories, skip_refused=True)
 
 
 def search(engine: Engine, actor, resource: str, items: Iterable[tuple[dict, int, Iterable[str]]], query: str, *, purpose: str | None,

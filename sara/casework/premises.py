@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from sara.access import audit
-from sara.access.permissions import require, view, view_many
+from sara.access.permissions import require, view, view_each, view_many
 from sara.casework import instruments
 from sara.casework.records import RecordError, assign_reference, by_reference, linked_events, org_names, temporary_reference, text_key, working_with
 from sara.store.schema import Event
@@ -180,6 +180,25 @@ def show_premises(engine: Engine, actor, ref: str, *, purpose: str = PURPOSE, at
     with engine.connect() as conn:
         [(record, owner, partners)] = _items(conn, [_row(conn, ref)], _version(at, path), at)
     return view(engine, actor, "premises", record, owner, purpose=purpose, working_with=partners, category="premises")
+
+
+def show_many(engine: Engine, actor, refs, *, purpose: str = PURPOSE, at: dt.date | None = None, path: str | Path = REGISTER) -> dict[str, dict]:
+    """The views of the premises ``refs`` names, by reference, as ``show_premises`` gives each
+    (one audit entry per premises shown, in one transaction), for a page listing many. A
+    reference of no recorded premises, or of one the actor may not see, is left out."""
+    _check_read(actor)
+    wanted = set(refs)
+    if not wanted:
+        return {}
+    refs = sorted(wanted)
+    at = at or dt.date.today()
+    t = sp.Premises.__table__
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(select(t).where(t.c.reference.in_(refs) if len(refs) <= 500 else t.c.id.is_not(None)).order_by(t.c.id)).mappings()
+                if r["reference"] in wanted]  # fmt: skip
+        items = _items(conn, rows, _version(at, path), at)
+    views = view_each(engine, actor, "premises", items, purpose=purpose, categories=["premises"] * len(items))
+    return {record["id"]: v for (record, _, _), v in zip(items, views) if v is not None}
 
 
 def register(engine: Engine, actor, *, at: dt.date | None = None, band: str | None = None, purpose: str = "premises risk register",

@@ -25,6 +25,7 @@ from sara.casework import powers as pw
 from sara.casework.clock import LONDON
 from sara.services import Context
 from sara.store.schema import people as sp
+from sara.store.schema import problems as spr
 
 DEADLINE_DAYS = 14
 POWER_NAMES = {"abc": "Acceptable Behaviour Contract", "community_protection": "Community protection (CPW, CPN)", "pspo": "Public Spaces Protection Order",
@@ -61,15 +62,50 @@ def _problem(ctx: Context, ref: str | None) -> dict | None:
     return {k: p.get(k) for k in ("reference", "title", "place", "behaviour", "time_pattern", "statement")}
 
 
+def _subjects(ctx: Context, wanted: list[tuple[str | None, str | None]], purpose: str) -> dict[tuple, dict]:
+    """``_subject`` of many cases at once, by (kind, reference): the people and the premises
+    each read in one batch through their own views (one audit entry per record shown)."""
+    seen: dict[tuple, dict] = {}
+    for kind, prefix, show_many, when in (("person", "PER-", people.show_many, {"today": ctx.now.date()}),
+                                          ("premises", "PRM-", premises.show_many, {"at": ctx.now.date()})):  # fmt: skip
+        refs = {ref for k, ref in wanted if k == kind and ref and ref.upper().startswith(prefix)}
+        if refs:
+            try:
+                seen |= {(kind, ref): {"kind": kind, **v} for ref, v in show_many(ctx.engine, ctx.actor, refs, purpose=purpose, **when).items()}
+            except errors.Forbidden:
+                pass
+    return {(kind, ref): seen.get((kind, ref)) or {"kind": kind, "reference": ref} for kind, ref in wanted if ref}
+
+
+def _problems(ctx: Context, refs: set[str]) -> dict[str, dict]:
+    """``_problem`` of many cases at once: the problems the reader may read (as the list of
+    problems gives them), then the fields shown of those named, in one query."""
+    refs = {r for r in refs if r}
+    if not refs:
+        return {}
+    readable = {p["reference"] for p in problems.list_problems(ctx.engine, ctx.actor, today=ctx.now.date())} & refs
+    t = spr.Problem.__table__
+    found = {}
+    if readable:
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(select(t.c.reference, t.c.title, t.c.place, t.c.behaviour, t.c.time_pattern, t.c.statement).where(t.c.reference.in_(sorted(readable))))
+            found = {r["reference"]: dict(r) for r in rows.mappings()}
+    return {ref: found.get(ref) or {"reference": ref} for ref in refs}
+
+
 def cases(ctx: Context, *, power: str | None = None, purpose: str = "casework", within_days: int = DEADLINE_DAYS) -> dict:
     """The interventions the reader may see, each at their scope with its subject (who or
     where) and the problem it serves; the deadlines due within ``within_days`` and missed; and
-    the breaches of the cases seen in full. Audited by the casework functions."""
+    the breaches of the cases seen in full. Audited by the casework functions: each subject
+    shown once per reading, however many of the cases name it."""
     rows = iv.list_cases(ctx.engine, ctx.actor, power=power, purpose=purpose)
+    full = [r for r in rows if r["scope"] == "full"]
+    subjects = _subjects(ctx, [(r.get("subject_kind"), r.get("subject_ref")) for r in full], purpose)
+    served = _problems(ctx, {r.get("problem_ref") for r in full})
     out = []
     for r in rows:
         if r["scope"] == "full":
-            r = {**r, "subject": _subject(ctx, r.get("subject_kind"), r.get("subject_ref"), purpose), "problem": _problem(ctx, r.get("problem_ref"))}
+            r = {**r, "subject": subjects.get((r.get("subject_kind"), r.get("subject_ref"))), "problem": served.get(r.get("problem_ref"))}
         out.append(r)
     breaches = [{"reference": r["reference"], "power": r["power"], **b} for r in out if r["scope"] == "full" for b in r.get("breaches", [])]
     breaches.sort(key=lambda b: b["occurred_at"], reverse=True)
