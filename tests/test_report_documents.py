@@ -353,3 +353,21 @@ def test_the_standalone_document_shows_under_its_own_policy(page):
     assert page.eval_on_selector("th.num", "e => getComputedStyle(e).textAlign") == "right"  # its stylesheet applied
     assert page.errors == []
     walk(page, "report-document")
+
+
+def test_a_wide_table_is_printed_landscape_and_nothing_runs_off_the_page():
+    from weasyprint.formatting_structure import boxes
+
+    columns = ("ward", *(f"2024-{m:02d}" for m in range(1, 13)), *MONTHS, "total")
+    rows = tuple((f"Bolsover North West and Shirebrook Langwith ward {i}", *(1000 * m + i for m in range(24)), 123456) for i in range(5))
+    pack = Pack("Wide", "", (Section("By month", (), (Table("by_month", "Crimes by ward and month", columns, rows),)),))
+    document = documents.pdf_document(pack)
+    table_pages = [p for p in document.pages if "Crimes by ward and month" in page_text(p) and "Contents" not in page_text(p)]
+    assert table_pages and all(p.width > p.height for p in table_pages)
+    assert "By month" in page_text(table_pages[0])  # the section's heading went with its table
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TextBox):
+                assert box.position_x + box.width <= page.width + 0.5, box.text
+    text = " ".join(page_text(p) for p in table_pages)
+    assert "123,456" in text and "23,004" in text

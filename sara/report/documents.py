@@ -43,6 +43,9 @@ SVG_IDS = re.compile(r'(\bid="|href="#|url\(#)([^")]+)')
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 PAGE_WIDTH_IN = 6.6  # A4 less the print margins
+# A table about this many characters wide is printed landscape, then in smaller type (A4 at 8.5,
+# 7.5, 6 and 5 pt); wider still, its numbers may wrap too, so nothing runs off the page.
+WIDTHS = (100, 170, 220, 270)
 # The policy to serve the standalone HTML document under (its stylesheet and its charts' style
 # attributes are inline; it has no script, and every value in it is escaped).
 DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -88,6 +91,22 @@ def _numeric_columns(table: Table) -> list[bool]:
         values = [r[i] for r in table.rows if i < len(r) and r[i] is not None]
         out.append(bool(values) and all(is_number(v) for v in values))
     return out
+
+
+def _width(table: Table) -> int:
+    """About how many characters wide ``table`` is laid out: each column as wide as its longest
+    value (long text wraps, so counted at most 24)."""
+    width = 0
+    for i, column in enumerate(table.columns):
+        longest = max([len(str(column))] + [len(cell_text(r[i])) for r in table.rows[:200] if i < len(r)])
+        width += min(longest, 24) + 2
+    return width
+
+
+def _wideness(table: Table) -> int:
+    """0 for a table that fits a portrait page, 1-4 for ever smaller type on a landscape one."""
+    width = _width(table)
+    return sum(width > w for w in WIDTHS)
 
 
 def _label(key) -> str:
@@ -337,7 +356,7 @@ def view(pack: Pack, *, charts: str = "svg", prefix: str = "") -> dict:
                 "id": unique(f"{prefix}table-{_slug(table.name)}"), "name": table.name, "title": table.title, "note": table.note,
                 "columns": [{"text": c, "numeric": numeric[j]} for j, c in enumerate(table.columns)],
                 "rows": [[{"text": cell_text(v), "numeric": numeric[j] if j < len(numeric) else False} for j, v in enumerate(r)] for r in table.rows],
-                "long": len(table.rows) > 25, "chart": chart, "alt": chart_alt(table),
+                "long": len(table.rows) > 25, "wide": _wideness(table), "chart": chart, "alt": chart_alt(table),
             })  # fmt: skip
         sections.append({"id": unique(f"{prefix}section-{i}"), "number": i, "title": section.title, "paragraphs": list(section.paragraphs), "tables": tables})
     return {
