@@ -363,3 +363,23 @@ def test_cli_json_is_the_pack_and_repeats(forces, tmp_path):
     assert first.stdout == again.stdout
     shown = sara("report", "scrutiny", "--as", "root", "--db", forces)
     assert shown.exit_code == 0 and "ASB incidents by type" in shown.stdout
+
+
+def test_cli_writes_the_documents(forces, tmp_path):
+    import openpyxl
+
+    paths = {kind: tmp_path / f"pack.{kind}" for kind in ("html", "pdf", "xlsx")}
+    made = ok_json("report", "scrutiny", "--as", "root", "--db", forces, *(a for kind, p in paths.items() for a in (f"--{kind}", str(p))))
+    assert made["written"] == [str(paths["html"]), str(paths["pdf"]), str(paths["xlsx"])]
+    assert paths["pdf"].read_bytes().startswith(b"%PDF")
+    assert "ASB incidents excluding covid-related reports" in paths["html"].read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(paths["xlsx"])
+    assert {"About", "crime_by_type", "asb_by_type", "force_comparison", "hour_of_day"} <= set(book.sheetnames)
+    sheet = [[c for c in row] for row in book["crime_by_type"].iter_rows(values_only=True)]
+    header = sheet.index(["category", "current", "previous", "change", "change_pct"])
+    total = next(row for row in sheet[header + 1 :] if row[0] == "Total")
+    assert total[:5] == made["tables"]["crime_by_type"]["rows"][-1]
+    # a folder that is not there: one line naming the option, and no file
+    assert "--xlsx" in err_json("report", "scrutiny", "--as", "root", "--db", forces, "--xlsx", str(tmp_path / "no" / "pack.xlsx"))
+    assert "--html: cannot write the HTML" in err_json("report", "scrutiny", "--as", "root", "--db", forces, "--html", str(tmp_path / "no" / "pack.html"))
+    assert not (tmp_path / "no").exists()

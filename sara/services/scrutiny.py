@@ -193,12 +193,8 @@ def _lsoas_in(ctx: Context, found: dict) -> frozenset[str]:
 
 
 def _casework(ctx: Context, first: dt.date, last: dt.date, where: dict) -> tuple[Section, ...]:
-    try:
-        from sara.services import scrutiny_casework
-    except ModuleNotFoundError as exc:
-        if exc.name != "sara.services.scrutiny_casework":
-            raise
-        return ()
+    from sara.services import scrutiny_casework
+
     area = {k: where[k] for k in ("kind", "code", "name", "lsoa_codes")}
     return tuple(scrutiny_casework.sections(ctx, start=first, end=last, area=area))
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, fail, in_context, out, print_json
+from sara.cli.base import FIELD_OPTIONS, As, Db, Json, fail, in_context, out, print_json, worded
 from sara.cli.report import report_app
 
 FIELD_OPTIONS.update({"baseline": "--baseline-from"})
@@ -62,9 +62,9 @@ def _write(made, html: Path | None, pdf: Path | None, xlsx: Path | None, as_json
         if xlsx:
             written.append(str(documents.write_xlsx(made, xlsx)))
     except SaraError as exc:
-        fail(str(exc), as_json)
+        fail(worded(exc), as_json)
     except OSError as exc:
-        fail(f"cannot write {exc.filename or 'the file'}: {exc.strerror or exc}", as_json)
+        fail(f"--html: cannot write the HTML to {html}: {exc.strerror or exc}: choose a folder that exists and you may write to", as_json)
     return written
 
 
