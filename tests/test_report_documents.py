@@ -4,6 +4,7 @@ so every value can be checked against what was put in."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -334,6 +335,7 @@ def test_the_pack_in_a_page_shows_its_charts_under_the_page_csp(page):
     from tests.web import walk
 
     pack = small_pack()
+    pack = dataclasses.replace(pack, sections=(*pack.sections, Section("Every month", (), (wide_table(),))))
     body = ENV.from_string('{% from "macros/pack.html" import render_pack %}{{ render_pack(pack, downloads=[("PDF", "/x.pdf"), ("XLSX", "/x.xlsx")]) }}')
     document = ('<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Scrutiny</title><link rel="stylesheet" href="/sara.css"></head>'
                 '<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">'
@@ -342,6 +344,8 @@ def test_the_pack_in_a_page_shows_its_charts_under_the_page_csp(page):
     drawn = page.eval_on_selector_all(".sara-chart img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
     assert drawn == [True, True]
     assert page.errors == []
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # the wide table scrolls in its own region
+    assert page.eval_on_selector(".sara-pack-scroll", "e => e.scrollWidth > e.clientWidth")
     walk(page, "report-pack")
 
 
@@ -355,12 +359,16 @@ def test_the_standalone_document_shows_under_its_own_policy(page):
     walk(page, "report-document")
 
 
+def wide_table() -> Table:
+    columns = ("ward", *(f"2024-{m:02d}" for m in range(1, 13)), *MONTHS, "total")
+    rows = tuple((f"Bolsover North West and Shirebrook Langwith ward {i}", *(1000 * m + i for m in range(24)), 123456) for i in range(5))
+    return Table("by_month", "Crimes by ward and month", columns, rows)
+
+
 def test_a_wide_table_is_printed_landscape_and_nothing_runs_off_the_page():
     from weasyprint.formatting_structure import boxes
 
-    columns = ("ward", *(f"2024-{m:02d}" for m in range(1, 13)), *MONTHS, "total")
-    rows = tuple((f"Bolsover North West and Shirebrook Langwith ward {i}", *(1000 * m + i for m in range(24)), 123456) for i in range(5))
-    pack = Pack("Wide", "", (Section("By month", (), (Table("by_month", "Crimes by ward and month", columns, rows),)),))
+    pack = Pack("Wide", "", (Section("By month", (), (wide_table(),)),))
     document = documents.pdf_document(pack)
     table_pages = [p for p in document.pages if "Crimes by ward and month" in page_text(p) and "Contents" not in page_text(p)]
     assert table_pages and all(p.width > p.height for p in table_pages)
