@@ -119,6 +119,7 @@ def test_the_same_pack_gives_the_same_html_and_svg():
     table = small_pack().tables["crime_by_month"]
     assert documents.chart_svg(table) == documents.chart_svg(table)
     assert "Date" not in documents.chart_svg(table) and "<dc:date>" not in documents.chart_svg(table)
+    assert documents.pdf_document(small_pack()).write_pdf() == documents.pdf_document(small_pack()).write_pdf()
 
 
 def test_chart_svg_draws_the_marks_and_series_as_vectors():
@@ -232,6 +233,8 @@ def test_xlsx_is_the_same_for_the_same_pack(tmp_path):
         return {ws.title: list(ws.iter_rows(values_only=True)) for ws in openpyxl.load_workbook(path)}
 
     assert values(one) == values(two)
+    assert one.read_bytes() == two.read_bytes()  # no time of saving in it
+    assert openpyxl.load_workbook(one).properties.modified == dt.datetime(2026, 1, 6, 9, 30)
 
 
 def test_sheet_names_keep_to_excels_rules():

@@ -9,7 +9,8 @@ section or sheet, and every table keeps the sentence saying what it left out und
 The writers are atomic: the document is written to a temporary file beside the target and
 renamed over it, so a failure (a folder that does not exist, Pango missing) leaves no partial
 file and raises ``Invalid`` with one line. Output is deterministic: the same pack gives the
-same HTML and SVG bytes (matplotlib's ids are salted with a constant, no dates in metadata).
+same bytes of HTML, SVG, PDF and XLSX (matplotlib's ids are salted with a constant, the only
+time in any document is the pack's own ``made_at``).
 
 matplotlib, WeasyPrint and openpyxl are imported only when a chart, PDF or workbook is made.
 """
@@ -587,4 +588,27 @@ def write_xlsx(pack: Pack, path: str | Path) -> Path:
     """Writes ``pack`` as an XLSX workbook (see ``workbook``) to ``path``, atomically;
     ``Invalid(field="xlsx")`` when it cannot."""
     book = workbook(pack)
-    return _atomic(path, "xlsx", lambda tmp: book.save(tmp))
+
+    def write(tmp: Path) -> None:
+        book.save(tmp)
+        _steady(tmp, book.properties.created)
+
+    return _atomic(path, "xlsx", write)
+
+
+def _steady(path: Path, when: dt.datetime) -> None:
+    """The workbook at ``path`` rewritten so the same pack gives the same bytes: openpyxl stamps
+    the time of saving on each part of the zip and as the "modified" property; both become
+    ``when`` (the pack's time)."""
+    import zipfile
+
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", lambda m: m.group(1) + stamp.encode(), data)
+            steady = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            steady.external_attr = info.external_attr
+            out.writestr(steady, data, compress_type=zipfile.ZIP_DEFLATED)
