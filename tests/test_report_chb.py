@@ -199,6 +199,12 @@ def test_bd3_falls_from_highest_to_third_to_fourth_to_eighth(bd3):
     assert "site Far away is a point" in how and "outside every loaded ward: left out" in how
     assert "Garages in Bradford Moor (W0)" in how
 
+    r = sara("report", "chb", "Op Unite", "--weights", str(tmp / "weights.csv"), "--html", str(tmp / "chb.html"), "--xlsx", str(tmp / "chb.xlsx"),
+             "--as", "pc", "--db", db_url)  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Bradford Moor" in r.stdout and f"wrote {tmp / 'chb.xlsx'}" in r.stdout
+    assert "Bradford Moor (W0)" in (tmp / "chb.html").read_text() and (tmp / "chb.xlsx").read_bytes()[:2] == b"PK"
+
 
 def test_the_phase_changes_are_the_chart_s_marks(bd3):
     from sara.access.users import get_actor
@@ -317,3 +323,49 @@ def test_the_demo_report_has_two_half_years_whose_every_harm_is_the_police_uk_ro
     change = pack["tables"]["chb_change"]["rows"][0]
     assert change[3:5] == [round(harm[("E01019483", "H1")], 2), round(harm[("E01019483", "H2")], 2)] and change[9] == len(codes)
     assert change[10] == ""  # not high at the baseline: no note on regression to the mean
+
+
+# ---------------------------------------------------------------- (5) the page and its JSON twin
+
+
+def test_the_page_and_its_json_are_the_command_s_report(demo_url):
+    from urllib.parse import quote
+
+    from tests.web import DEMO_PASSWORD, client
+
+    cli = ok_json("report", "chb", DEXTER, "--as", "insp.bolsover", "--db", demo_url, env={"SARA_PASSWORD": DEMO_PASSWORD})
+    c = client(demo_url, "insp.bolsover")
+    assert c.get(f"/api/reports/chb?operation={quote(DEXTER)}").json() == cli
+    form = c.get("/reports/chb")
+    assert form.status_code == 200 and f'<option value="{DEXTER}">' in form.text and "Rank the areas" in form.text
+    page = c.get(f"/reports/chb?operation={quote(DEXTER)}")
+    assert page.status_code == 200
+    assert "Bolsover 004A" in page.text and "Rank by period (1 = most harmful)" in page.text and 'src="data:image/svg+xml;base64,' in page.text
+    for suffix, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("html", b"<!DOCTYPE html>")):
+        r = c.get(f"/reports/chb.{suffix}?operation={quote(DEXTER)}")
+        assert r.status_code == 200 and r.content.startswith(magic), suffix
+        assert 'filename="chb-op-dexter-synthetic-replay-2025-01.' in r.headers["content-disposition"]
+    # refusals: a baseline without data on its field; an operation nobody has is not found
+    bad = c.get(f"/reports/chb?operation={quote(DEXTER)}&baseline=2024-01")
+    assert bad.status_code == 422 and 'id="baseline-error"' in bad.text and "has no data for January 2024" in bad.text
+    api = c.get(f"/api/reports/chb?operation={quote(DEXTER)}&baseline=2024-01")
+    assert api.status_code == 422 and api.json()["field"] == "baseline"
+    assert c.get("/api/reports/chb").status_code == 422
+    missing = c.get("/api/reports/chb?operation=Op%20Nowhere")
+    assert missing.status_code == 404 and "Op Nowhere" in missing.text
+    assert c.get("/reports/chb?operation=Op%20Nowhere").status_code == 404
+
+
+def test_a_lead_walks_the_chb_ranking(demo_url, page):
+    from tests import browser as served
+    from tests.web import browser_sign_in, walk
+
+    with served.serve(demo_url) as base:
+        browser_sign_in(page, base, "insp.bolsover", next_page="/reports")
+        page.click("a:has-text('Clear, Hold, Build ranking')")
+        page.select_option("#operation", DEXTER)
+        page.click("#make")
+        page.wait_for_selector("text=Change against the baseline")
+        assert "operation=Op+Dexter" in page.url
+        walk(page, "reports-chb")
+        assert not page.errors

@@ -355,7 +355,7 @@ def ranking(ctx: Context, operation_ref: str, *, baseline: str | None = None, pe
         Section("Where the operation's areas stand", (*summary, *(c.note for c in flagged)), tables[:2]),
         Section("Harm and rank by period", (), tables[2:3]),
         Section("Phases", (), tables[3:]),
-        Section("How this was made", tuple(notes)),
+        Section("What was counted", tuple(notes)),
     )
     parameters = {"operation": op["name"], "baseline": f"{first:%Y-%m}", "period_months": periods, "periods": [f"{a:%Y-%m}..{b:%Y-%m}" for a, b in spans],
                   "categories": list(cats), "weights": weights_used, "force": force_used, "rtm_top": rtm_top, "rank_rule": rank_.TIE_RULE}  # fmt: skip
