@@ -423,13 +423,11 @@ def _atomic(path: str | Path, field: str, write: Callable[[Path], None]) -> Path
     try:
         write(tmp)
         os.replace(tmp, target)
-    except Invalid:
+    except BaseException as exc:  # an interrupt too leaves no partial file
         with suppress(OSError):
             tmp.unlink()
-        raise
-    except Exception as exc:
-        with suppress(OSError):
-            tmp.unlink()
+        if isinstance(exc, Invalid) or not isinstance(exc, Exception):
+            raise
         raise Invalid(f"cannot write the {what} to {target}: {_one_line(exc)}", field=field) from None
     return target
 
@@ -462,10 +460,9 @@ def write_pdf(pack: Pack, path: str | Path) -> Path:
     """Writes ``pack`` as a PDF (A4, contents with page numbers, "Page N of M", vector
     charts) to ``path``, atomically; ``Invalid(field="pdf")`` when it cannot."""
     weasyprint = _weasyprint()
-    source = html(pack)
 
     def write(tmp: Path) -> None:
-        weasyprint.HTML(string=source, base_url=str(TEMPLATES)).write_pdf(tmp)
+        weasyprint.HTML(string=html(pack), base_url=str(TEMPLATES)).write_pdf(tmp)
 
     return _atomic(path, "pdf", write)
 
@@ -587,9 +584,9 @@ def workbook(pack: Pack):
 def write_xlsx(pack: Pack, path: str | Path) -> Path:
     """Writes ``pack`` as an XLSX workbook (see ``workbook``) to ``path``, atomically;
     ``Invalid(field="xlsx")`` when it cannot."""
-    book = workbook(pack)
 
     def write(tmp: Path) -> None:
+        book = workbook(pack)
         book.save(tmp)
         _steady(tmp, book.properties.created)
 
