@@ -148,7 +148,8 @@ def test_a_quarterly_indicator_with_a_missing_month_has_no_value_for_that_quarte
                          baseline_period="2025-Q1", target_value=7, target_date=dt.date(2026, 3, 31))  # fmt: skip
     assert p["indicator"]["baseline"]["value"] == 3 + 2 + 4
     assert [(r["period"], r["value"], r["missing_months"]) for r in p["series"]] == [("2025-Q2", None, ["2025-05"]), ("2025-Q3", None, ["2025-09"])]
-    assert p["notes"][0].startswith("no events of any kind are loaded for 2025-05:") and p["notes"][1] == "2025-Q3 not complete: the data loaded ends 2025-08"
+    assert p["notes"][0] == "the events loaded end 2025-08: later periods are not counted yet"
+    assert p["notes"][1].startswith("no events of any kind are loaded for 2025-05:") and p["notes"][2] == "2025-Q3 not complete: the data loaded ends 2025-08"
     assert p["latest"] is None and p["rating"] == "no data"
 
 
@@ -384,7 +385,7 @@ def test_computed_indicators_on_the_real_year_equal_the_rows_of_the_files(derbys
     q = lambda months, counts, cat: sum(counts[(m, cat)] for m in months)  # noqa: E731
     assert drugs["indicator"]["baseline"]["value"] == q(("2025-01", "2025-02", "2025-03"), every, "Drugs")
     assert [r["value"] for r in drugs["series"]] == [q((f"2025-{m:02d}" for m in range(s, s + 3)), every, "Drugs") for s in (4, 7, 10)]
-    assert drugs["notes"] == []
+    assert drugs["notes"] == ["the events loaded end 2025-12: later periods are not counted yet"]  # the target is in 2026
     asb = sp.add_indicator(c, ref, "1", "ASB per 1,000 residents, Bolsover", kind="computed", categories=["Anti-social behaviour"], area="Bolsover",
                            measure="rate_per_1000", baseline_period="2025-01:2025-06", target_value=0.5, target_date=dt.date(2026, 6, 30))  # fmt: skip
     got = {r["period"]: r["events"] for r in asb["series"]}

@@ -32,6 +32,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
+import polars as pl
 from sqlalchemy import Connection, Engine, select
 
 from sara import errors
@@ -182,6 +183,25 @@ def progress(*, baseline: float, baseline_date: dt.date, target: float, target_d
     else:
         rule += " No value yet: no data."
     return {"rows": rows, "latest": latest, "rating": rating, "rule": rule, "band": band, "tolerance": tolerance}
+
+
+# ---------------------------------------------------------------- the events counted
+
+
+def monthly_counts(engine: Engine, query: dict, area: dict | None, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """Events per month matching ``query`` (categories, asb_types, flags) in ``area``, from
+    ``first`` to ``last`` (months), selected as the scans select events (``sara.store.queries.events``)."""
+    from sara.store import queries
+
+    frame, _ = queries.events(engine, categories=list(query.get("categories") or []) or None, area=f"{area['kind']}:{area['code']}" if area else None,
+                              start=f"{first:%Y-%m}", end=f"{last:%Y-%m}")  # fmt: skip
+    if frame.height == 0:
+        return {}
+    if query.get("asb_types"):
+        frame = frame.filter(pl.col("asb_category").is_in(list(query["asb_types"])))
+    for flag in query.get("flags") or []:
+        frame = frame.filter(pl.col(flag).cast(pl.Boolean))
+    return {m: n for m, n in frame.group_by("month").len().iter_rows()}
 
 
 # ---------------------------------------------------------------- who may write

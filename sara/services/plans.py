@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import polars as pl
 from sqlalchemy import select
 
 from sara.casework import plans as cp
@@ -54,22 +53,6 @@ def resolve_area(ctx: Context, spec: str | None) -> dict | None:
     return {"code": a["code"], "kind": a["kind"], "name": a["name"], "population": a["population"]}
 
 
-def monthly_counts(ctx: Context, query: dict, area: dict | None, first: dt.date, last: dt.date) -> dict[dt.date, int]:
-    """Events per month matching ``query`` (categories, asb_types, flags) in ``area``, from
-    ``first`` to ``last`` (months)."""
-    from sara.store import queries
-
-    frame, _ = queries.events(ctx.engine, categories=list(query.get("categories") or []) or None, area=f"{area['kind']}:{area['code']}" if area else None,
-                              start=f"{first:%Y-%m}", end=f"{last:%Y-%m}")  # fmt: skip
-    if frame.height == 0:
-        return {}
-    if query.get("asb_types"):
-        frame = frame.filter(pl.col("asb_category").is_in(list(query["asb_types"])))
-    for flag in query.get("flags") or []:
-        frame = frame.filter(pl.col(flag).cast(pl.Boolean))
-    return {m: n for m, n in frame.group_by("month").len().iter_rows()}
-
-
 def _area_of(ind: dict) -> dict | None:
     return {"code": ind["area"]["code"], "kind": ind["area"]["kind"]} if ind.get("area") else None
 
@@ -83,7 +66,7 @@ def computed_series(ctx: Context, ind: dict, first: dt.date, last: dt.date, *, p
     starts = periods(first, last, g)
     if not starts:
         return [], []
-    counts = monthly_counts(ctx, ind["query"] or {}, _area_of(ind), starts[0], period_end(starts[-1], g))
+    counts = cp.monthly_counts(ctx.engine, ind["query"] or {}, _area_of(ind), starts[0], period_end(starts[-1], g))
     rows, missing, unfinished = [], [], []
     newest = max(loaded, default=None)
     for s in starts:
@@ -159,8 +142,9 @@ def indicator_progress(ctx: Context, ind: dict, *, upto: dt.date | None = None, 
     shown = ind | {"area": area}
     if ind["kind"] == "computed":
         loaded = loaded_months(ctx) if loaded is None else loaded
-        if loaded:
-            end = min(end, period_end(max(loaded), "month"))
+        if loaded and period_end(max(loaded), "month") < end:
+            end = period_end(max(loaded), "month")
+            notes.append(f"the events loaded end {max(loaded):%Y-%m}: later periods are not counted yet")
         population = area.get("population") if area else None
         if ind["measure"] == "rate_per_1000" and not population:
             notes.append(f"no population is loaded for {area.get('name') or area['code']}: no rate can be computed")
@@ -351,19 +335,34 @@ def _indicator_name(ind: dict) -> str:
 
 def _series_table(p: dict, key: str) -> Table:
     ind = p["indicator"]
-    rows = [(r["period"], r["value"], r.get("expected"), ind["target"]["value"], r.get("rating", "")) for r in p["baseline_series"]]
-    rows = [(r[0], r[1], None, None, "baseline") for r in rows] + [(r["period"], r["value"], r["expected"], ind["target"]["value"], r["rating"]) for r in p["series"]]
+    base, target = ind["baseline"]["value"], ind["target"]["value"]
+    rows = [(r["period"], r["value"], None, base, target, "baseline period") for r in p["baseline_series"]]
+    rows += [(r["period"], r["value"], r["expected"], base, target, r["rating"]) for r in p["series"]]
     note = "; ".join(p["notes"])
-    return Table(key, f"{ind['code'] + ' ' if ind['code'] else ''}{ind['name']}: {p['unit']}", ("period", "value", "on the line to target", "target", "rating"),
-                 tuple(rows), note=note, chart=Chart("line", "period", ("value", "on the line to target", "target"), y_label=p["unit"]))  # fmt: skip
+    return Table(key, f"{ind['code'] + ' ' if ind['code'] else ''}{ind['name']}: {p['unit']}", ("period", "value", "on the line to target", "baseline", "target", "rating"),
+                 tuple(rows), note=note, chart=Chart("line", "period", ("value", "on the line to target", "baseline", "target"), y_label=p["unit"]))  # fmt: skip
 
 
-def document(ctx: Context, ref: str) -> Pack:
+def page(ctx: Context, ref: str) -> dict:
+    """What the plan's page shows: the plan with its progress (``show``), its document
+    (``document``) and, for its writers, the choices of its forms."""
+    from sara.casework.records import org_names
+
+    plan = show(ctx, ref)
+    with ctx.engine.connect() as conn:
+        orgs = [(n, n) for n in sorted(org_names(conn).values())]
+    priorities = [(p["number"], f"{p['number']} {p['title']}") for th in plan["themes"] for p in th["priorities"]]
+    entered = [(str(p["indicator"]["id"]), f"{p['indicator']['code'] + ' ' if p['indicator']['code'] else ''}{p['indicator']['name']} (per {p['indicator']['granularity']})")
+               for th in plan["themes"] for p in th["indicators"] if p["indicator"]["kind"] == "entered"]  # fmt: skip
+    return {"plan": plan, "pack": document(ctx, ref, plan=plan), "organisations": orgs, "priorities": priorities, "entered": entered}
+
+
+def document(ctx: Context, ref: str, *, plan: dict | None = None) -> Pack:
     """The plan as a document in the shape of the Calderdale action plan, progress added:
     per theme its priority issues with the actions to deliver improvement (owner, due,
     status, problems), then "Measuring our success" (indicator number, indicator, baseline,
     target, latest, expected, rating) and each indicator's series with its chart."""
-    plan = show(ctx, ref)
+    plan = plan or show(ctx, ref)
     sections = [Section("Introduction", tuple(x for x in (plan["description"],
                         f"This plan of {plan['organisation']} runs from {plan['period']['from']} to {plan['period']['to']}. Progress is shown at "
                         f"{plan['as_of']}: {plan['ratings']['on track']} indicators on track, {plan['ratings']['at risk']} at risk, "
