@@ -117,3 +117,22 @@ def test_the_list_of_powers_costs_the_same_queries_however_many_cases(demo_url, 
     seen = {r["subject"]["id"] for r in more["interventions"] if r["scope"] == "full" and r["subject"] and r["subject"].get("id", "").startswith("PER-")}
     assert len(seen) >= 6 and audit.count(engine, action="read", subject_type="person") - reads == len(seen)  # each person shown, audited once
     assert more == services_powers.cases(Context(engine, get_actor(engine, "pc.dexter")))
+
+
+DESIGN = "target=Bolsover+004A&before=2025-01:2025-04&after=2025-05:2025-08&category=Anti-social+behaviour"
+
+
+def test_an_assessments_picture_is_drawn_once_and_still_refused_to_whom_the_problem_is(demo_url):
+    from sara.casework import problems
+    from sara.services import kept
+
+    engine = connect(demo_url)
+    theirs = {p["reference"] for p in problems.list_problems(engine, get_actor(engine, "youth.worker"))}
+    hidden = next(p["reference"] for p in problems.list_problems(engine, get_actor(engine, "pc.dexter")) if p["reference"] not in theirs)
+    kept.forget()
+    c = client(demo_url, "pc.dexter")
+    first, again = c.get(f"/assess/picture.png?{DESIGN}&problem={hidden}"), c.get(f"/assess/picture.png?{DESIGN}&problem={hidden}")
+    assert first.status_code == again.status_code == 200 and first.content.startswith(b"\x89PNG") and again.content == first.content
+    assert sum(1 for full in list(kept._kept) if full[2][0] == "assessment picture") == 1
+    refused = client(demo_url, "youth.worker").get(f"/assess/picture.png?{DESIGN}&problem={hidden}")
+    assert refused.status_code == 404 and not refused.content.startswith(b"\x89PNG")  # the problem's own refusal, before anything kept

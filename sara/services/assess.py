@@ -25,6 +25,7 @@ class Assessed:
 
     result: dict
     picture: Picture | None = None
+    key: tuple | None = None  # what the assessment is kept under (``sara.services.kept``)
 
 
 def _plan(ctx: Context, *, target, before, after, buffer, control, categories, harm, measure):
@@ -79,7 +80,28 @@ def _run(ctx: Context, plan, info: dict | None, problem: str | None, picture: bo
         everything = [g for g in (shapes["target"], shapes["buffer"], shapes["control"]) if g is not None]
         areas = Places(ctx).backdrop(shapes["crs"], shapely.total_bounds(everything))
         drawn = Picture("assessment", {"result": result | {"_geometry": shapes}, "areas": areas})
-    return Assessed(result, drawn)
+    return Assessed(result, drawn, key)
+
+
+def png(ctx: Context, done: Assessed) -> bytes:
+    """The picture of an assessment (asked for with ``picture=True``) as PNG bytes, kept
+    under the assessment's own key while the data is unchanged: the same for every reader,
+    and half a second of matplotlib to draw, so a page and its next readers draw it once."""
+    if done.picture is None:
+        raise ValueError("the assessment was run without its picture: ask for picture=True")
+
+    def draw() -> bytes:
+        import tempfile
+        from pathlib import Path
+
+        from sara.report import pictures
+
+        with tempfile.TemporaryDirectory(prefix="sara-assess-") as folder:
+            return Path(pictures.draw(done.picture, Path(folder) / "assessment.png")).read_bytes()
+
+    from sara.services.kept import kept
+
+    return draw() if done.key is None else kept(ctx, ("assessment picture", done.key), draw)
 
 
 def assess(

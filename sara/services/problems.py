@@ -266,6 +266,14 @@ def assess(ctx: Context, *, target: str | None, before: str | None, after: str |
                           problem=problem or None, picture=picture)  # fmt: skip
 
 
+def assess_picture(ctx: Context, **design) -> bytes:
+    """The PNG of ``assess(..., picture=True)``: the same checks, the picture drawn once
+    while the data is unchanged (``sara.services.assess.png``)."""
+    from sara.services import assess as service
+
+    return service.png(ctx, assess(ctx, picture=True, **design))
+
+
 def assess_form(ctx: Context, *, problem: str | None = None) -> dict:
     """What the assessment form offers: the problem's area and categories when one is
     assessed, the saved plans, the event categories and the areas by name."""

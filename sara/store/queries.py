@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 import shapely
 from sqlalchemy import Engine, func, select
+from sqlalchemy.sql import sqltypes
 
 from sara import errors
 from sara.store.schema import Area, Event, EventArea, Source
@@ -75,14 +76,45 @@ def events(
     with engine.connect() as conn:
         result = conn.execute(query)
         names = list(result.keys())
-        rows = result.all()
-    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None) if rows else pl.DataFrame(schema={n: pl.String for n in names})
-    if rows:
-        frame = frame.with_columns(pl.col("month").cast(pl.Date), pl.col("occurred_from").cast(pl.Datetime), pl.col("occurred_to").cast(pl.Datetime))
+        rows = result.cursor_strategy.fetchall(result, result.cursor)  # the driver's rows, as it gives them: typed by _frame, column by column
+    frame = _frame(names, [c.type for c in query.selected_columns], rows, engine.dialect.name) if rows else pl.DataFrame(schema={n: pl.String for n in names})
     crss = sorted(set(frame["crs"].drop_nulls().to_list())) if rows else []
     info["crs"] = crss[0] if len(crss) == 1 else None
     info["crs_all"] = crss
     return frame.drop("crs"), info
+
+
+_TYPES = ((sqltypes.Boolean, pl.Boolean), (sqltypes.Integer, pl.Int64), (sqltypes.Float, pl.Float64), (sqltypes.DateTime, pl.Datetime("us")),
+          (sqltypes.Date, pl.Date))  # fmt: skip
+_KEEP_TYPE = ("month", "occurred_from", "occurred_to")  # typed even when every value is missing; another empty column has no type (Null)
+
+
+def _frame(names: list[str], types: list, rows: list, dialect: str) -> pl.DataFrame:
+    """The rows as a frame, built a column at a time from what the driver gives, not row by
+    row through SQLAlchemy's result rows (three times faster for a force-year of events):
+    SQLite's dates and times come as ISO text and its booleans as 0 and 1, parsed here by
+    Polars; a value its parser does not read is read as SQLAlchemy would, by Python."""
+    import datetime as dt
+
+    columns = list(zip(*rows))
+    out = []
+    for name, type_, values in zip(names, types, columns):
+        dtype = next((d for t, d in _TYPES if isinstance(type_, t)), pl.String)
+        if dialect == "sqlite" and dtype in (pl.Date, pl.Datetime("us")):
+            text = pl.Series(name, values, dtype=pl.String)
+            parsed = text.str.to_date("%Y-%m-%d", strict=False) if dtype == pl.Date else text.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
+            if parsed.null_count() != text.null_count():
+                read = dt.date.fromisoformat if dtype == pl.Date else dt.datetime.fromisoformat
+                parsed = pl.Series(name, [read(v) if v is not None else None for v in values], dtype=dtype)
+            series = parsed
+        elif dialect == "sqlite" and dtype == pl.Boolean:
+            series = pl.Series(name, values, dtype=pl.Int64).cast(pl.Boolean)
+        else:
+            series = pl.Series(name, values, dtype=dtype)
+        if name not in _KEEP_TYPE and series.null_count() == len(series):
+            series = pl.Series(name, [None] * len(series), dtype=pl.Null)
+        out.append(series)
+    return pl.DataFrame(out)
 
 
 def areas(engine: Engine, kind: str) -> pl.DataFrame:

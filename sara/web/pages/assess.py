@@ -11,8 +11,6 @@ assessment is a GET and its page can be bookmarked and shared.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -76,12 +74,7 @@ def assess_page(request: Request, ctx: Signed, problem: Annotated[str | None, Qu
 @router.get("/assess/picture.png", include_in_schema=False)
 def assess_picture(ctx: Signed, problem: Annotated[str | None, Query(max_length=40)] = None, target: Area = None, before: Period = None, after: Period = None,
                    buffer: Buffer = 500, control: Name = "auto", category: Categories = None, plan: Name = None):  # fmt: skip
-    from sara.report import pictures
-
-    done = service.assess(ctx, problem=problem or None, picture=True, **_design(target, before, after, buffer, control, category, plan))
-    with tempfile.TemporaryDirectory(prefix="sara-assess-") as folder:
-        path = pictures.draw(done.picture, FilePath(folder) / "assessment.png")
-        body = FilePath(path).read_bytes()
+    body = service.assess_picture(ctx, problem=problem or None, **_design(target, before, after, buffer, control, category, plan))
     return Response(body, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
