@@ -27,7 +27,7 @@ from sqlalchemy import Engine, and_, func, select
 
 from sara.access.agreements import add_agreement
 from sara.access.users import MIN_PASSWORD, add_organisation, add_user, get_actor, organisation_id
-from sara.casework import case_review, patrols, people, premises, problems, risk
+from sara.casework import case_review, demo_plan, demo_publication, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
 from sara.errors import Invalid, NotFound
@@ -143,6 +143,8 @@ def load(engine: Engine, *, today: dt.date | None = None, password: str | None =
     made["interventions"].append(_cuckooed_flat(engine, u, flat, made["problems"][1], today))
     made["case_reviews"] = _case_reviews(engine, u, made["people"])
     made["operation"] = _operation(engine, u, made["problems"][0])
+    made["plan"] = demo_plan.load(engine, problems=made["problems"])
+    made["published"] = demo_publication.load(engine)
     return made
 
 

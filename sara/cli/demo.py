@@ -45,5 +45,8 @@ def demo_casework(
     else:
         out.print(f"synthetic casework loaded: {len(made['problems'])} problems, {len(made['interventions'])} interventions, {len(made['people'])} people, "
                   f"{len(made['premises'])} premises, {len(made['case_reviews'])} ASB case reviews, operation {made['operation']!r}", highlight=False)  # fmt: skip
+        extras = ([f"partnership plan {made['plan']}"] if made["plan"] else []) + [f"the public summary of {ref}" for ref in made["published"]]
+        if extras:
+            out.print("; ".join(extras), highlight=False)
         out.print(f"sign in at http://127.0.0.1:8000 as any of {', '.join(made['users'])} with the password {made['password']!r} "
                   f"(or at the command line: SARA_PASSWORD={made['password']!r} sara problem list --as pc.dexter)", highlight=False)  # fmt: skip

@@ -177,8 +177,9 @@ def _series(table: Table) -> tuple[list, dict[str, list[float]]]:
     if missing:
         raise Invalid(f"the chart of table {table.name} names columns it does not have: {', '.join(missing)}", field="chart",
                       fix=f"use some of {', '.join(table.columns)}")  # fmt: skip
-    xs = [r[index[chart.x]] for r in table.rows]
-    ys = {c: [_float(r[index[c]]) for r in table.rows] for c in chart.y}
+    rows = chart.drawn(table)
+    xs = [r[index[chart.x]] for r in rows]
+    ys = {c: [_float(r[index[c]]) for r in rows] for c in chart.y}
     return xs, ys
 
 
@@ -318,7 +319,7 @@ def chart_alt(table: Table) -> str:
     if chart is None:
         return ""
     kind = {"bar": "Bar chart", "barh": "Bar chart", "line": "Line chart"}[chart.kind]
-    xs = [cell_text(r[table.columns.index(chart.x)]) for r in table.rows] if chart.x in table.columns else []
+    xs = [cell_text(r[table.columns.index(chart.x)]) for r in chart.drawn(table)] if chart.x in table.columns else []
     span = f", {len(xs)} {'points' if chart.kind == 'line' else 'bars'}" + (f" from {xs[0]} to {xs[-1]}" if len(xs) > 1 else "")
     text = f"{kind} of {table.title}: {', '.join(chart.y)} by {chart.x}{span}"
     if chart.invert:

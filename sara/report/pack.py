@@ -19,7 +19,8 @@ class Chart:
     """How a table is drawn: ``x`` is the column of categories (or months), ``y`` the numeric
     columns plotted against it, one series each. ``marks`` are labelled lines across the chart
     at values of ``x`` (an operation's phase changes). ``invert`` draws the y axis downward
-    (a rank, where 1 is at the top)."""
+    (a rank, where 1 is at the top). ``leave_out`` are values of ``x`` whose rows the table shows
+    but the chart does not (a Total row that would dwarf the rest)."""
 
     kind: Literal["bar", "barh", "line"]
     x: str
@@ -27,6 +28,14 @@ class Chart:
     y_label: str = ""
     marks: tuple[tuple[str, str], ...] = ()
     invert: bool = False
+    leave_out: tuple[str, ...] = ()
+
+    def drawn(self, table: Table) -> tuple[tuple, ...]:
+        """The rows of ``table`` this chart draws."""
+        if not self.leave_out or self.x not in table.columns:
+            return table.rows
+        i = table.columns.index(self.x)
+        return tuple(r for r in table.rows if r[i] not in self.leave_out)
 
 
 @dataclass(frozen=True)

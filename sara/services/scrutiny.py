@@ -334,7 +334,7 @@ def asb_by_type(data: _Data) -> Table:
     if not years:
         note = (note + " No April-March year has data loaded.").strip()
     return Table("asb_by_type", "ASB incidents by type", ("category", *columns), tuple(rows), note,
-                 Chart("bar", "category", tuple(columns), "incidents"))  # fmt: skip
+                 Chart("bar", "category", tuple(columns), "incidents", leave_out=(TOTAL,)))  # fmt: skip
 
 
 def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -364,7 +364,7 @@ def asb_excluding_covid(data: _Data) -> Table:
         covid = "No incident of these months is flagged covid-related."
     note = " ".join(filter(None, [covid, _unknown_note(data.within(data.previous[0], data.last, asb)), _pct_note(rows), data.periods_note()]))
     return _compare_table("asb_excluding_covid", f"ASB incidents excluding covid-related reports, {data.label()} against the {data.n} before", rows,
-                          note, Chart("barh", "category", ("previous", "current"), "incidents"))  # fmt: skip
+                          note, Chart("barh", "category", ("previous", "current"), "incidents", leave_out=(TOTAL,)))  # fmt: skip
 
 
 def force_comparison(data: _Data) -> Table:
@@ -408,7 +408,7 @@ def crime_by_type(data: _Data) -> Table:
     rows = periods.compare(cur or {}, prev, current_missing=cur is None)
     note = " ".join(filter(None, [_pct_note(rows), data.periods_note()]))
     return _compare_table("crime_by_type", f"Crime by type, {data.label()} against the {data.n} before", rows, note,
-                          Chart("barh", "category", ("previous", "current"), "crimes"))  # fmt: skip
+                          Chart("barh", "category", ("previous", "current"), "crimes", leave_out=(TOTAL,)))  # fmt: skip
 
 
 def crime_against_baseline(data: _Data, base: tuple[dt.date, dt.date]) -> Table:
@@ -419,7 +419,7 @@ def crime_against_baseline(data: _Data, base: tuple[dt.date, dt.date]) -> Table:
     note = " ".join(filter(None, [_pct_note(rows).replace("previous period", "baseline"), data.coverage(data.first, data.last, "period"),
                                   data.coverage(*base, "baseline"), data._outside]))  # fmt: skip
     return Table("crime_against_baseline", f"Crime by type, {data.label()} against the baseline {words.months(*map(periods.label, base))}",
-                 ("category", "current", "baseline", "change", "change_pct"), tuple(rows), note, Chart("barh", "category", ("baseline", "current"), "crimes"))  # fmt: skip
+                 ("category", "current", "baseline", "change", "change_pct"), tuple(rows), note, Chart("barh", "category", ("baseline", "current"), "crimes", leave_out=(TOTAL,)))  # fmt: skip
 
 
 def crime_by_district(data: _Data) -> Table:
@@ -453,7 +453,7 @@ def crime_by_district(data: _Data) -> Table:
     if data.where["name"]:
         notes.append(f"Only the districts with crimes in {data.place} are shown.")
     note = " ".join(filter(None, [*notes, data.periods_note()]))
-    return Table("crime_by_district", title, columns, tuple(rows), note, Chart("barh", "name", ("previous", "current"), "crimes"))
+    return Table("crime_by_district", title, columns, tuple(rows), note, Chart("barh", "name", ("previous", "current"), "crimes", leave_out=(TOTAL,)))
 
 
 # --- drugs ------------------------------------------------------------------------------
@@ -491,7 +491,7 @@ def drugs(data: _Data) -> Table:
         notes.append("No drug offence is loaded for these months.")
     note = " ".join(filter(None, [*notes, _pct_note(rows), data.periods_note()]))
     return _compare_table("drugs", f"Drug offences, {data.label()} against the {data.n} before", rows, note,
-                          Chart("bar", "category", ("previous", "current"), "offences"))  # fmt: skip
+                          Chart("bar", "category", ("previous", "current"), "offences", leave_out=(TOTAL,)))  # fmt: skip
 
 
 # --- when -------------------------------------------------------------------------------

@@ -376,20 +376,22 @@ def _repeat_victims(ctx: Context, p: _Period, where: _Where, reader: _Reader) ->
     return Table("repeat_victims", title, columns, table_rows, note)
 
 
-def _system_use(ctx: Context, p: _Period, reader: _Reader) -> Table:
-    """Of the users with access at the period's end (active, added by then), those who signed
-    in within the 12 months up to it, by organisation, from the audit trail's ``login``
+def _system_use(ctx: Context, reader: _Reader) -> Table:
+    """Of the users with access on the day the pack is made (active accounts), those who signed
+    in within the 12 months up to that day, by organisation, from the audit trail's ``login``
     entries (the web app and the CLI both write one): the scrutiny report's E-CINS log-on
-    percentages (5.30)."""
+    percentages (5.30), which are as at the report, whatever period its crime tables cover."""
     u, o, a = sa_.User.__table__, sa_.Organisation.__table__, sa_.AuditEvent.__table__
-    since = _utc(_add_months(p.last.replace(day=1), 1 - SIGNED_IN_MONTHS))
+    day = ctx.now.replace(tzinfo=dt.UTC).astimezone(LONDON).date()
+    hi = _utc(day + dt.timedelta(days=1))
+    since = _utc(_add_months(day, -SIGNED_IN_MONTHS) + dt.timedelta(days=1))
     restricted = ctx.actor.role in RESTRICTED_USE
     with ctx.engine.connect() as conn:
-        q = select(u.c.id, u.c.organisation_id).where(u.c.active.is_(True), u.c.created_at < p.hi)
+        q = select(u.c.id, u.c.organisation_id).where(u.c.active.is_(True), u.c.created_at < hi)
         if restricted:
             q = q.where(u.c.organisation_id == reader.org)
         users = conn.execute(q).all()
-        signed = set(conn.execute(select(a.c.actor_user_id).where(a.c.action == "login", a.c.at >= since, a.c.at < p.hi).distinct()).scalars())
+        signed = set(conn.execute(select(a.c.actor_user_id).where(a.c.action == "login", a.c.at >= since, a.c.at < hi).distinct()).scalars())
         orgs = conn.execute(select(o.c.id, o.c.name).order_by(o.c.name)).all()
         inactive = conn.execute(select(func.count()).select_from(u).where(u.c.active.is_(False))).scalar_one() if not restricted else 0
     rows = []
@@ -400,12 +402,12 @@ def _system_use(ctx: Context, p: _Period, reader: _Reader) -> Table:
         n = sum(1 for uid in mine if uid in signed)
         rows.append((name, len(mine), n, round(100 * n / len(mine), 1)))
     total, total_in = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    note = (f"Signed in: at least one sign-in (web or command line) from {since.date():%d %B %Y} to {p.last:%d %B %Y}. Users with access: active accounts "
-            f"added by the period's end. SARA's users have no teams, so the table is by organisation. ")  # fmt: skip
+    note = (f"As at {day:%d %B %Y}, the day this pack was made, whatever the period of the other tables. Signed in: at least one sign-in (web or "
+            f"command line) in the 12 months to that day. Users with access: active accounts. SARA's users have no teams, so the table is by organisation. ")  # fmt: skip
     note += "Your organisation only." if restricted else f"All organisations: {total_in} of {total} ({round(100 * total_in / total) if total else 0}%)."
     if inactive:
         note += f" {inactive} disabled account{'s' if inactive != 1 else ''} not counted."
-    return Table("system_use", f"Users who signed in in the 12 months to {p.last:%B %Y}", ("organisation", "users", "signed_in", "share_pct"), tuple(rows),
+    return Table("system_use", f"Users who signed in in the 12 months to {day:%d %B %Y}", ("organisation", "users", "signed_in", "share_pct"), tuple(rows),
                  note, Chart("barh", "organisation", ("share_pct",), "% of users with access who signed in") if rows else None)  # fmt: skip
 
 
@@ -431,5 +433,5 @@ def sections(ctx: Context, *, start: dt.date, end: dt.date, area: dict | None) -
                 (patrol_table, arrest_table)),
         Section("Repeat victims", ("Repeat victims identified in the period, counted without naming anyone.",), (_repeat_victims(ctx, p, where, reader),)),
         Section("Use of the system", ("Of the users with access, the share who signed in within the last year: the information sharing system is only as "
-                                      "good as its use.",), (_system_use(ctx, p, reader),)),
+                                      "good as its use.",), (_system_use(ctx, reader),)),
     )  # fmt: skip
