@@ -59,6 +59,7 @@ class Actor:
     role: str
     active: bool = True
     host: bool = False  # a user of the host organisation
+    organisation_type: str = ""  # sara.access.roles.ORG_TYPES: police, probation, youth_justice, ...
 
 
 def hash_password(password: str) -> str:
@@ -184,10 +185,10 @@ def get_actor(engine: Engine, username: str) -> Actor | None:
     u, o = sa_.User.__table__, sa_.Organisation.__table__
     with engine.connect() as conn:
         r = conn.execute(
-            select(u.c.id, u.c.username, u.c.display_name, u.c.organisation_id, o.c.name, u.c.role, u.c.active, o.c.is_host)
+            select(u.c.id, u.c.username, u.c.display_name, u.c.organisation_id, o.c.name, u.c.role, u.c.active, o.c.is_host, o.c.type)
             .join(o, o.c.id == u.c.organisation_id).where(u.c.username == username)
         ).first()  # fmt: skip
-    return Actor(*r[:7], host=bool(r[7])) if r else None
+    return Actor(*r[:7], host=bool(r[7]), organisation_type=r[8]) if r else None
 
 
 def acting_as(engine: Engine, username: str, *, at: dt.datetime | None = None) -> Actor:

@@ -28,6 +28,13 @@ NAVIGATION = (
 )
 
 
+def _shown(roles, actor) -> bool:
+    """Whether a navigation entry is for ``actor``: everyone (None), a set of roles, or a test
+    of the actor (an entry for some organisation types only, say). Only a hint: the service
+    behind the page makes the check that counts."""
+    return roles is None or (roles(actor) if callable(roles) else actor.role in roles)
+
+
 def number(value) -> str:
     """``12345`` as ``12,345``; anything that is not a number as it is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -99,7 +106,7 @@ def render(request: Request, template: str, *, title: str, status_code: int = 20
     actor = session.actor if session else None
     here = request.url.path
     nav = [{"href": path, "text": label, "active": here == path or here.startswith(path + "/")}
-           for path, label, roles in NAVIGATION if actor and (roles is None or actor.role in roles)]  # fmt: skip
+           for path, label, roles in NAVIGATION if actor and _shown(roles, actor)]  # fmt: skip
     html = ENV.get_template(template).render(
         request=request,
         title=title,

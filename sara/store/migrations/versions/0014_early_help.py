@@ -1,0 +1,21 @@
+"""the daily early-intervention search: searches, young people found, referrals
+
+Revision ID: 0014
+Revises: 0013
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0014'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,7 @@
+"""Pages: tags."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
