@@ -45,6 +45,7 @@ DEFAULTS = {
     "repeat_of": "location", "repeat_threshold": "3", "repeat_months": "6",
     "spatial_bandwidth": "100", "spatial_bands": "5", "temporal_bandwidth": "7", "temporal_bands": "4", "distance": "euclidean", "permutations": "99",
     "harm_by": "lsoa", "compare_from": "", "compare_to": "",
+    "outcome_by": "crime_type", "operation": "",
 }  # fmt: skip
 MAP_FIELDS = ("layer", "cell_size", "shape", "bandwidth", "kernel", "correction", "period")
 FILTER_FIELDS = ("category", "kind", "area", "from", "to")
@@ -151,6 +152,32 @@ def _harm(ctx, q: Query, f: Filters, picture: bool) -> Scan:
                               compare_to=service.month(q.text("compare_to"), "compare_to"), features=True, picture=picture)  # fmt: skip
 
 
+# --- the outcomes tab (sara.services.outcomes): a Scan whose JSON is `sara outcomes --json` -----------
+
+
+def _outcomes(ctx, q: Query, f: Filters, picture: bool) -> Scan:
+    from sara.services import outcomes
+
+    return outcomes.explore_view(ctx, by=q.raw["outcome_by"], start=f.start, end=f.end, area=f.area, category=list(f.categories or ()) or None,
+                                 operation=q.text("operation"), picture_too=picture)  # fmt: skip
+
+
+def _outcomes_extra(ctx: Context, scan: Scan | None) -> dict:
+    """The outcome tab's choices (groupings, the operations the reader may read) and the arrests table beside the rates."""
+    from sara.services import outcomes
+
+    arrests = scan.data.get("arrests") if scan is not None and scan.data else None
+    shown = None
+    if arrests:
+        shown = {"columns": [("outcome", "Outcome"), *((c, c) for c in arrests["columns"]), ("Total", "Total"), ("%", "% of PACE")], "rows": arrests["rows"]}
+    offered = outcomes.choices(ctx)
+    return {"by": offered["by"], "operations": [("", "None"), *((o, o) for o in offered["operations"])], "arrests": shown}
+
+
+OUTCOME_COLUMNS = (("crime_type", "Crime type"), ("area", "District"), ("district", "District"), ("ward", "Ward"), ("lsoa", "LSOA"), ("year", "Year"),
+                   ("code", "Code"), ("crimes", "Crimes"), ("detected", "Detected"), ("detection_rate", "Detection rate"),
+                   ("detection_rate_closed", "Of those with a final outcome"), ("under_investigation", "Under investigation"), ("unknown", "No status"))  # fmt: skip
+
 PLACES = (("ward", "Ward"), ("lsoa", "LSOA"), ("district", "District"))
 VIEWS = {
     v.name: v
@@ -174,9 +201,10 @@ VIEWS = {
         View("harm", "Harm", _harm, {"by": "harm_by", "compare_from": "compare_from", "compare_to": "compare_to"}, True,
              (("rank", "Rank"), ("name", "Area"), ("area", "Code"), ("events", "Events"), ("harm", "Harm (days)"), ("harm_per_1000", "Per 1,000 residents"),
               ("share", "Share"), ("rank_earlier", "Earlier rank"), ("rank_change", "Rank change"))),
+        View("outcomes", "Outcomes", _outcomes, {"by": "outcome_by", "operation": "operation"}, False, OUTCOME_COLUMNS),
     )
 }  # fmt: skip
-TABS = ("trends", "monthly", "times", "repeats", "near-repeats", "harm")
+TABS = ("trends", "monthly", "times", "repeats", "near-repeats", "harm", "outcomes")
 
 
 def _run(ctx: Context, view: View, q: Query, picture: bool = False, known: dict | None = None) -> Scan:
@@ -259,7 +287,8 @@ def view_page(request: Request, ctx: Signed, name: str):
     partial = request.headers.get("hx-request") == "true"
     return render(request, "explore/view.html", title=view.title, wide=True, status_code=422 if error else 200, errors=errors_of(None if partial else error),
                   error=error, field_errors=errors_of(error)["fields"], partial=partial, view=view, q=q, scan=scan, shown=_shown(view, scan) if scan else None,
-                  chart=_chart(view, scan) if scan else None, query=q.string(), SHOWN_ROWS=SHOWN_ROWS)  # fmt: skip
+                  chart=_chart(view, scan) if scan else None, query=q.string(), SHOWN_ROWS=SHOWN_ROWS,
+                  outcomes=_outcomes_extra(ctx, scan) if name == "outcomes" else None)  # fmt: skip
 
 
 def _shown(view: View, scan: Scan) -> dict:
