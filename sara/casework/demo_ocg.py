@@ -62,7 +62,7 @@ def load(engine: Engine, *, user: str = "pc.dexter", now: dt.datetime | None = N
         made["disruption"] = ocg.disrupt(engine, actor, line, "arrest", on=(now - dt.timedelta(days=20)).date(), person_ref=people["Adult D"], event_ids=[drug],
                                          intervention_refs=[cbo] if cbo else [], note="Synthetic: line holder arrested for possession with intent to supply",
                                          now=now - dt.timedelta(days=20))["id"]  # fmt: skip
-    gang = ocg.add_group(engine, actor, GANG, "usg", lead="pc.dexter", areas=wards[:1], now=now - dt.timedelta(days=60),
+    gang = ocg.add_group(engine, actor, GANG, "usg", lead="pc.dexter", areas=[c for c in wards if c == WARDS[1]] or wards[:1], now=now - dt.timedelta(days=60),
                          description="Synthetic: a street gang in the Market Place whose supplier is the line's holder.")  # fmt: skip
     for key, role, days in (("Adult D", "supplier (enabler)", 250), ("Youth C", "associate", 90)):
         ocg.add_member(engine, actor, gang, people[key], role, from_date=(now - dt.timedelta(days=days)).date(), now=now - dt.timedelta(days=59))
