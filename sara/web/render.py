@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from sara.errors import Invalid
 from sara.report.documents import page_view
+from sara.services.early_help import may_use as may_use_early_help
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -23,6 +24,7 @@ NAVIGATION = (
     ("/powers", "Powers and cases", {"analyst", "problem_owner", "partner_practitioner", "lead", "administrator"}),
     ("/operations", "Operations", None),
     ("/assess", "Assess", None),
+    ("/early-help", "Early help", may_use_early_help),
     ("/reports", "Reports", None),
     ("/admin", "Administration", {"administrator", "lead"}),
 )
