@@ -242,7 +242,7 @@ def compare(engine: Engine, actor, *, categories: list[str], date_from: dt.date,
         found = match(crimes["x"].to_numpy()[part], crimes["y"].to_numpy()[part], t0[part], t1[part], points["wearer_id"].to_numpy(),
                       points["at"].dt.epoch("s").to_numpy(), px, py, metres=metres, minutes=minutes)  # fmt: skip
         hits += [(int(part[h.crime]), h, px, py) for h in found]
-    hits.sort(key=lambda x: (x[0], by_id[x[1].wearer]["reference"]))
+    hits.sort(key=lambda x: (crimes["occurred_from"][x[0]], x[0], by_id[x[1].wearer]["reference"]))
     compared = sorted(set(points["wearer_id"].unique().to_list()))
     views = people.show_many(engine, actor, sorted({by_id[h.wearer]["person_ref"] for _, h, _, _ in hits if by_id[h.wearer]["person_ref"]}),
                              purpose=purpose, today=now.date())  # fmt: skip

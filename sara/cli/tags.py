@@ -125,6 +125,6 @@ def tags_compare(
     for h in r["hits"]:
         who = h["person"]["shown"] if h["person"] else "no recorded person"
         out.print(f"  {h['event']} ({h['category']}, {h['occurred_from'][:16]}): {h['wearer']} ({who}) {h['metres']:.0f} m, {h['minutes']:.0f} min, "
-                  f"{len(h['points'])} fixes", highlight=False)  # fmt: skip
+                  f"{len(h['points'])} {'fix' if len(h['points']) == 1 else 'fixes'}", highlight=False)  # fmt: skip
     for n in r["notes"]:
         out.print(n, highlight=False)

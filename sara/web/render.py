@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from sara.errors import Invalid
 from sara.report.documents import page_view
 from sara.services.early_help import may_use as may_use_early_help
+from sara.services.tags import may_use as may_use_tags
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -22,6 +23,7 @@ NAVIGATION = (
     ("/explore", "Explore", None),
     ("/problems", "Problems", None),
     ("/powers", "Powers and cases", {"analyst", "problem_owner", "partner_practitioner", "lead", "administrator"}),
+    ("/tags", "Tags", may_use_tags),
     ("/operations", "Operations", None),
     ("/assess", "Assess", None),
     ("/early-help", "Early help", may_use_early_help),
