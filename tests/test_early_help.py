@@ -276,6 +276,8 @@ def test_the_command_prints_the_young_people_as_json(engine, world, db_url):
     assert r["to_team"] == "liaison_diversion" and r["meeting"] == "partners"
     u = ok_json("early-help", "referral", "update", r["reference"], "--outcome", "engaged", "--db", db_url, "--as", "pc")
     assert u["outcome"] == "engaged" and u["version"] == 2
+    nothing_since = ok_json("early-help", "search", "--db", db_url, "--as", "yjs")  # cron with no --since: from the last search's (UK) day
+    assert nothing_since["since"] == dt.datetime.now(eh.LONDON).date().isoformat() and nothing_since["young_people"] == []
     assert err_json("early-help", "search", "--since", "June", "--db", db_url, "--as", "yjs") == "--since 'June' is not a date: use YYYY-MM-DD"
     assert eh.REFUSED in err_json("early-help", "search", "--since", "2025-06-01", "--db", db_url, "--as", "homes")
     assert "--to" in err_json("early-help", "refer", ref, "--to", "police", "--db", db_url, "--as", "pc")

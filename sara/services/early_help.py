@@ -34,7 +34,8 @@ def search(ctx: Context, since: dt.date | None = None) -> dict:
     of the last search, else yesterday), recorded once however often it is run."""
     if since is None:
         last = eh.last_search(ctx.engine)
-        since = dt.date.fromisoformat(last["run_at"][:10]) if last else _today(ctx) - dt.timedelta(days=1)
+        ran = dt.datetime.fromisoformat(last["run_at"]).replace(tzinfo=dt.UTC).astimezone(LONDON).date() if last else None
+        since = ran or _today(ctx) - dt.timedelta(days=1)
     return eh.search(ctx.engine, ctx.actor, since, now=ctx.now)
 
 
