@@ -1,7 +1,171 @@
-"""Pages: ocg."""
+"""Pages: organised crime groups (``/ocg``: the force's groups with their scores and review
+status, the priority individuals serving several; ``/ocg/{ref}``: a group's members as the
+reader may see them, areas, every score with each answer, reviews and disruptions, and the
+forms the lead officer uses to add a member, record a review or a disruption), and the SOC
+local profile (``/ocg/profile``: wards ranked by SOC harm, the partner version for partners,
+downloads as PDF, workbook and HTML). JSON twins: ``/api/ocg``, ``/api/ocg/profile``,
+``/api/ocg/{ref}``, each the command's ``--json``. Every rule is ``sara.services.ocg``'s: a
+partner reading a group is refused (403), an unknown group is not found."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from sara import errors
+from sara.casework import ocg as cocg
+from sara.services import Context
+from sara.services import ocg as service
+from sara.web.auth import signed_in
+from sara.web.render import errors_of, render
 
 router = APIRouter()
+Signed = Annotated[Context, Depends(signed_in)]
+Ref = Annotated[str, PathParam(pattern=r"^OCG-\d{4}-\d{4,}$")]
+Short = Annotated[str, Form(max_length=60)]
+Long = Annotated[str, Form(max_length=4000)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _partner(ctx: Context, request: Request) -> bool:
+    """The partner version unless the reader may see groups (or a police reader asks for it)."""
+    return not cocg.may_use(ctx.actor) or request.query_params.get("version") == "partner"
+
+
+@router.get("/ocg", include_in_schema=False)
+def ocg_list(request: Request, ctx: Signed):
+    data = service.list_groups(ctx)
+    return render(request, "ocg/list.html", title="Organised crime groups", data=data, wide=True)
+
+
+@router.get("/api/ocg", tags=["ocg"])
+def api_list(ctx: Signed) -> dict:
+    """The groups, priority individuals and overdue reviews, as ``sara ocg list --json``."""
+    return service.list_groups(ctx)
+
+
+def _profile(ctx: Context, request: Request):
+    q = request.query_params
+    return service.profile(ctx, partner=_partner(ctx, request), start=q.get("from") or None, end=q.get("to") or None)
+
+
+@router.get("/ocg/profile", include_in_schema=False)
+def profile_page(request: Request, ctx: Signed):
+    partner = _partner(ctx, request)
+    suffix = "?version=partner" if partner and cocg.may_use(ctx.actor) else ""
+    pack = _profile(ctx, request)
+    downloads = [("PDF", f"/ocg/profile.pdf{suffix}"), ("Workbook (XLSX)", f"/ocg/profile.xlsx{suffix}"), ("HTML", f"/ocg/profile.html{suffix}"),
+                 ("JSON", f"/api/ocg/profile{suffix}")]  # fmt: skip
+    return render(request, "ocg/profile.html", title="SOC local profile", pack=pack, downloads=downloads, partner=partner, police=cocg.may_use(ctx.actor), wide=True)
+
+
+def _download(request: Request, ctx: Context, suffix: str):
+    from sara.report import documents
+
+    made = _profile(ctx, request)
+    name = f"soc-profile{'-partner' if made.parameters['partner'] else ''}-{made.parameters['start']}-{made.parameters['end']}.{suffix}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if suffix == "html":
+        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
+    folder = Path(tempfile.mkdtemp(prefix="sara-ocg-"))
+    try:
+        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+
+
+@router.get("/ocg/profile.pdf", include_in_schema=False)
+def profile_pdf(request: Request, ctx: Signed):
+    return _download(request, ctx, "pdf")
+
+
+@router.get("/ocg/profile.xlsx", include_in_schema=False)
+def profile_xlsx(request: Request, ctx: Signed):
+    return _download(request, ctx, "xlsx")
+
+
+@router.get("/ocg/profile.html", include_in_schema=False)
+def profile_html(request: Request, ctx: Signed):
+    return _download(request, ctx, "html")
+
+
+@router.get("/api/ocg/profile", tags=["ocg"])
+def api_profile(request: Request, ctx: Signed) -> dict:
+    """The SOC local profile, as ``sara ocg profile --json`` (``--partner`` for a partner, or
+    with ``version=partner``); ``from`` and ``to`` are months, YYYY-MM."""
+    return _profile(ctx, request).to_json()
+
+
+def _group_page(request: Request, ctx: Context, ref: str, *, error: errors.Invalid | None = None, form: str | None = None, typed: dict | None = None):
+    group = service.show(ctx, ref)
+    instrument = service.instrument(ctx)
+    return render(request, "ocg/group.html", title=f"Group {group['id']}", g=group, instrument=instrument, errors=errors_of(error), form=form,
+                  typed=typed or {}, wide=True, status_code=422 if error else 200)  # fmt: skip
+
+
+@router.get("/ocg/{ref}", include_in_schema=False)
+def group_page(request: Request, ctx: Signed, ref: Ref):
+    return _group_page(request, ctx, ref)
+
+
+@router.get("/api/ocg/{ref}", tags=["ocg"])
+def api_group(ctx: Signed, ref: Ref) -> dict:
+    """One group, as ``sara ocg show REF --json``."""
+    return service.show(ctx, ref)
+
+
+def _date(value: str, field: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise errors.Invalid(f"{value!r} is not a date", field=field, fix="give it as YYYY-MM-DD") from None
+
+
+@router.post("/ocg/{ref}/members", include_in_schema=False)
+def add_member(request: Request, ctx: Signed, ref: Ref, person: Short = "", role: Short = "", from_date: Short = ""):
+    typed = {"person": person, "role": role, "from_date": from_date}
+    try:
+        service.member(ctx, ref, person.strip(), role, from_date=_date(from_date, "from_date"))
+    except errors.Invalid as exc:
+        return _group_page(request, ctx, ref, error=exc, form="member", typed=typed)
+    return RedirectResponse(f"/ocg/{ref}#members", status_code=303)
+
+
+@router.post("/ocg/{ref}/reviews", include_in_schema=False)
+def add_review(request: Request, ctx: Signed, ref: Ref, note: Long = ""):
+    try:
+        service.review(ctx, ref, note)
+    except errors.Invalid as exc:
+        return _group_page(request, ctx, ref, error=exc, form="review", typed={"note": note})
+    return RedirectResponse(f"/ocg/{ref}#reviews", status_code=303)
+
+
+@router.post("/ocg/{ref}/disruptions", include_in_schema=False)
+def add_disruption(request: Request, ctx: Signed, ref: Ref, kind: Short = "", on: Short = "", person: Short = "", event_ids: Short = "",
+                   intervention_refs: Short = "", note: Long = ""):  # fmt: skip
+    typed = {"kind": kind, "on": on, "person": person, "event_ids": event_ids, "intervention_refs": intervention_refs, "note": note}
+    events, interventions = event_ids, intervention_refs
+    try:
+        ids = []
+        for part in events.replace(",", " ").split():
+            if not part.isdigit():
+                raise errors.Invalid(f"{part!r} is not an event id", field="event_ids", fix="give event ids (whole numbers) separated by commas")
+            ids.append(int(part))
+        service.disruption(ctx, ref, kind, on=_date(on, "on"), person=person.strip() or None, events=ids, interventions=interventions.replace(",", " ").split(),
+                           note=note)  # fmt: skip
+    except errors.Invalid as exc:
+        return _group_page(request, ctx, ref, error=exc, form="disruption", typed=typed)
+    return RedirectResponse(f"/ocg/{ref}#disruptions", status_code=303)
