@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from sara.errors import Invalid
 from sara.report.documents import page_view
 from sara.services.early_help import may_use as may_use_early_help
+from sara.services.ocg import may_use as may_use_ocg
 from sara.services.tags import may_use as may_use_tags
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -27,6 +28,7 @@ NAVIGATION = (
     ("/operations", "Operations", None),
     ("/assess", "Assess", None),
     ("/early-help", "Early help", may_use_early_help),
+    ("/ocg", "Organised crime", may_use_ocg),
     ("/reports", "Reports", None),
     ("/admin", "Administration", {"administrator", "lead"}),
 )
