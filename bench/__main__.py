@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import access, areas, casework, emerging, gistar, hostile, intake, kde, near_repeat, trends, web_load
+from bench import access, areas, casework, emerging, gistar, hostile, intake, kde, near_repeat, tags, trends, web_load
 
-BENCHMARKS = [intake, hostile, areas, kde, gistar, emerging, near_repeat, trends, casework, access, web_load]
+BENCHMARKS = [intake, hostile, areas, kde, gistar, emerging, near_repeat, tags, trends, casework, access, web_load]
 ROOT = Path(__file__).resolve().parents[1]
 
 

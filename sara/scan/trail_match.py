@@ -9,7 +9,7 @@ leads, not evidence.
 
 Pure: NumPy arrays in, hits out. Times are integer seconds (any common epoch), places are
 metres in one projected CRS. ``match`` sorts the trail by time once; for each crime it cuts
-the points of its widened window with ``searchsorted`` and tests their distance: directly
+the points of its widened window with ``searchsorted`` and tests their distance: directly (x first)
 on a short slice, through a KD-tree per fixed block of the time-sorted trail on a long one
 (a window of days over a hundred wearers), recomputing the candidates' distances as the
 direct test does, so both paths and ``brute_force`` agree to the last bit.
@@ -68,6 +68,14 @@ def _distance(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> np.ndarray:
     return np.hypot(x - cx, y - cy)
 
 
+def _near(xs: np.ndarray, ys: np.ndarray, a: int, b: int, cx: float, cy: float, metres: float) -> np.ndarray:
+    """Indexes in [a, b) within ``metres`` of (cx, cy): first the cheap test of x alone (a point
+    within the distance is within it in x, as ``hypot`` is never less than either side), then
+    the distance of those left."""
+    i = np.flatnonzero(np.abs(xs[a:b] - cx) <= metres) + a
+    return i[_distance(xs[i], ys[i], cx, cy) <= metres] if len(i) else i
+
+
 def _gap(t: np.ndarray, t0: int, t1: int) -> np.ndarray:
     return np.maximum(np.maximum(t0 - t, t - t1), 0)
 
@@ -90,14 +98,12 @@ def match(cx, cy, t0, t1, wearer, t, x, y, *, metres: float = 100.0, minutes: fl
     for c in np.flatnonzero(hi > lo):
         a, b = int(lo[c]), int(hi[c])
         if b - a <= 3 * block:
-            d = _distance(xs[a:b], ys[a:b], cx[c], cy[c])
-            keep = np.flatnonzero(d <= metres) + a
+            keep = _near(xs, ys, a, b, cx[c], cy[c], metres)
         else:
             keep = _by_blocks(trees, xs, ys, a, b, cx[c], cy[c], metres, block)
-            d = None
         if len(keep) == 0:
             continue
-        dist = _distance(xs[keep], ys[keep], cx[c], cy[c]) if d is None else d[keep - a]
+        dist = _distance(xs[keep], ys[keep], cx[c], cy[c])
         out += _hits_of(int(c), order[keep], dist, _gap(ts[keep], t0[c], t1[c]), wearer)
     return out
 
@@ -109,7 +115,7 @@ def _by_blocks(trees: dict, xs: np.ndarray, ys: np.ndarray, a: int, b: int, cx: 
     found = []
     for s, e in ((a, first * block), (last * block, b)):
         if e > s:
-            found.append(np.flatnonzero(_distance(xs[s:e], ys[s:e], cx, cy) <= metres) + s)
+            found.append(_near(xs, ys, s, e, cx, cy, metres))
     slack = metres * (1 + 1e-9) + 1e-6
     for k in range(first, last):
         tree = trees.get(k)
