@@ -75,12 +75,15 @@ def plan_list(acting: As = None, db: Db = None, as_json: Json = False) -> None:
 
 
 def _show_progress(p: dict) -> None:
+    from sara.services.plans import figure
+
     ind = p["indicator"]
     latest = p["latest"]
     head = f"  [{ind['id']}] {ind['code'] + ' ' if ind['code'] else ''}{ind['name']} ({p['unit']}): {p['rating'].upper()}"
     out.print(head, highlight=False)
-    out.print(f"      baseline {ind['baseline']['value']:g} ({ind['baseline']['from']} to {ind['baseline']['to']}), target {ind['target']['value']:g} by "
-              f"{ind['target']['date']}" + (f"; latest {latest['period']} {latest['value']:g}, expected {latest['expected']:g}" if latest else ""),
+    out.print(f"      baseline {figure(ind['baseline']['value'], ind)} ({ind['baseline']['from']} to {ind['baseline']['to']}), target "
+              f"{figure(ind['target']['value'], ind)} by {ind['target']['date']}"
+              + (f"; latest {latest['period']} {figure(latest['value'], ind)}, expected {figure(latest['expected'], ind)}" if latest else ""),
               highlight=False)  # fmt: skip
     for n in p["notes"]:
         out.print(f"      note: {n}", highlight=False)
@@ -118,11 +121,13 @@ def plan_progress(reference: Ref, acting: As = None, db: Db = None, as_json: Jso
     if as_json:
         print_json(data)
         return
+    from sara.services.plans import figure
+
     for p in data["indicators"]:
         _show_progress(p)
         table = Table("period", "value", "expected", "rating")
         for r in p["series"]:
-            table.add_row(r["period"], "" if r["value"] is None else f"{r['value']:g}", f"{r['expected']:g}", r["rating"])
+            table.add_row(r["period"], figure(r["value"], p["indicator"]), figure(r["expected"], p["indicator"]), r["rating"])
         out.print(table)
         out.print(f"      rule: {p['rule']}", highlight=False)
 
@@ -299,10 +304,13 @@ def indicator_value(
 ) -> None:  # fmt: skip
     """Enter (or correct) an entered indicator's value for a month or quarter."""
     from sara.services import plans
+    from sara.services.plans import figure
 
     r = _run(as_json, db, acting, lambda ctx: plans.enter_value(ctx, indicator_id, period, value, source=source))
     if as_json:
         print_json(r)
     else:
-        out.print(f"indicator {indicator_id} {r['period']}: {r['value']:g}" + (f" (was {r['replaced']:g})" if r["replaced"] is not None else ""), highlight=False)
+        ind = r["progress"]["indicator"]
+        out.print(f"indicator {indicator_id} {r['period']}: {figure(r['value'], ind)}" + (f" (was {figure(r['replaced'], ind)})" if r["replaced"] is not None else ""),
+                  highlight=False)  # fmt: skip
         _show_progress(r["progress"])

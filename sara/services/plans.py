@@ -314,9 +314,31 @@ def enter_value(ctx: Context, indicator_id: int, period: str, value: float, *, s
 # ---------------------------------------------------------------- the documents
 
 
-def _n(v) -> str:
+def decimals(ind: dict) -> int:
+    """How many decimals people are shown of an indicator's figures (the JSON keeps them all):
+    a count per month or quarter to 1 (a baseline mean, the line's expected value), a rate per
+    1,000 residents or an entered figure to 2."""
+    return 1 if ind.get("measure") == "count" else 2
+
+
+def rounded(value, ind: dict) -> float | None:
+    """``value`` rounded to what ``ind``'s measure needs (``decimals``), for tables and charts people read."""
+    return None if value is None else round(float(value), decimals(ind))
+
+
+def figure(value, ind: dict) -> str:
+    """``value`` as people read it: rounded to ``decimals(ind)``, thousands separated, no trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{float(value):,.{decimals(ind)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _n(v, ind: dict | None = None) -> str:
     if v is None:
         return ""
+    if ind is not None:
+        return figure(v, ind)
     if isinstance(v, float) and not v.is_integer():
         return f"{v:,.1f}"
     return f"{int(v):,}"
@@ -326,7 +348,7 @@ def _baseline_text(ind: dict) -> str:
     b = ind["baseline"]
     g = ind["granularity"]
     first, last = label(dt.date.fromisoformat(b["from"]), g), label(cp.period_start(dt.date.fromisoformat(b["to"]), g), g)
-    return f"{_n(b['value'])} ({first if first == last else f'{first} to {last}'})"
+    return f"{_n(b['value'], ind)} ({first if first == last else f'{first} to {last}'})"
 
 
 def _indicator_name(ind: dict) -> str:
@@ -336,25 +358,69 @@ def _indicator_name(ind: dict) -> str:
 def _series_table(p: dict, key: str) -> Table:
     ind = p["indicator"]
     base, target = ind["baseline"]["value"], ind["target"]["value"]
-    rows = [(r["period"], r["value"], None, base, target, "baseline period") for r in p["baseline_series"]]
-    rows += [(r["period"], r["value"], r["expected"], base, target, r["rating"]) for r in p["series"]]
+    base, target = rounded(base, ind), rounded(target, ind)
+    rows = [(r["period"], rounded(r["value"], ind), None, base, target, "baseline period") for r in p["baseline_series"]]
+    rows += [(r["period"], rounded(r["value"], ind), rounded(r["expected"], ind), base, target, r["rating"]) for r in p["series"]]
     note = "; ".join(p["notes"])
     return Table(key, f"{ind['code'] + ' ' if ind['code'] else ''}{ind['name']}: {p['unit']}", ("period", "value", "on the line to target", "baseline", "target", "rating"),
                  tuple(rows), note=note, chart=Chart("line", "period", ("value", "on the line to target", "baseline", "target"), y_label=p["unit"]))  # fmt: skip
 
 
+def _may_update(ctx: Context, plan: dict, action: dict) -> bool:
+    """Whether the reader may change ``action`` (``sara.casework.plans.update_action``'s rule:
+    the plan's writers, or the action's own organisation's users who write actions)."""
+    from sara.access.permissions import can
+
+    return bool(plan["may_write"] or can(ctx.actor, "write", "action", action["organisation_id"]))
+
+
 def page(ctx: Context, ref: str) -> dict:
     """What the plan's page shows: the plan with its progress (``show``), its document
-    (``document``) and, for its writers, the choices of its forms."""
+    (``document``), each indicator's figures rounded as people read them (``figure``), and
+    the choices of the forms the reader may use (the plan's writers: every form; an action's
+    own organisation: updating its actions)."""
     from sara.casework.records import org_names
 
     plan = show(ctx, ref)
     with ctx.engine.connect() as conn:
         orgs = [(n, n) for n in sorted(org_names(conn).values())]
+    themes = [(str(th["number"]), f"{th['number']} {th['title']}") for th in plan["themes"]]
     priorities = [(p["number"], f"{p['number']} {p['title']}") for th in plan["themes"] for p in th["priorities"]]
     entered = [(str(p["indicator"]["id"]), f"{p['indicator']['code'] + ' ' if p['indicator']['code'] else ''}{p['indicator']['name']} (per {p['indicator']['granularity']})")
                for th in plan["themes"] for p in th["indicators"] if p["indicator"]["kind"] == "entered"]  # fmt: skip
-    return {"plan": plan, "pack": document(ctx, ref, plan=plan), "organisations": orgs, "priorities": priorities, "entered": entered}
+    actions = [(str(a["id"]), f"{pr['number']} {a['description']} ({a['organisation']}, due {a['due']}, {a['status'].replace('_', ' ')})")
+               for th in plan["themes"] for pr in th["priorities"] for a in pr["actions"] if _may_update(ctx, plan, a)]  # fmt: skip
+    figures = {p["indicator"]["id"]: {"baseline": figure(p["indicator"]["baseline"]["value"], p["indicator"]),
+                                      "target": figure(p["indicator"]["target"]["value"], p["indicator"]),
+                                      "latest": figure(p["latest"]["value"], p["indicator"]) if p["latest"] else "",
+                                      "expected": figure(p["latest"]["expected"], p["indicator"]) if p["latest"] else ""}
+               for th in plan["themes"] for p in th["indicators"]}  # fmt: skip
+    return {"plan": plan, "pack": document(ctx, ref, plan=plan), "organisations": orgs, "themes": themes, "priorities": priorities, "entered": entered,
+            "actions": actions, "statuses": [(s, s.replace("_", " ").capitalize()) for s in cp.ACTION_STATUSES], "figures": figures}  # fmt: skip
+
+
+def indicator_choices(ctx: Context, ref: str) -> dict:
+    """What the indicator form offers: the plan (its themes), the event categories loaded
+    (most events first), the ASB types, the flags, the loaded areas by name (the value the
+    indicator's ``area`` resolves: the name, or ``KIND:CODE`` where names are shared, as
+    ``/reports/scrutiny`` offers them), and the first and last month loaded."""
+    from sara.services import explore
+    from sara.store.schema import FLAGS
+
+    plan = cp.load(ctx.engine, ctx.actor, ref, today=_today(ctx))
+    known = explore.options(ctx)
+    areas = [{"value": a["name"] if a["label"] == a["name"] else f"{a['kind']}:{a['code']}", "label": a["label"]}
+             for kind in ("district", "ward", "lsoa") for a in known["areas"].get(kind, [])]  # fmt: skip
+    return {"plan": {"reference": plan["reference"], "title": plan["title"], "organisation": plan["organisation"], "may_write": plan["may_write"]},
+            "themes": [(str(th["number"]), f"{th['number']} {th['title']}") for th in plan["themes"]],
+            "categories": [c["name"] for c in known["categories"]], "asb_types": list(cp.ASB_TYPES), "flags": list(FLAGS), "areas": areas,
+            "months": known["months"]}  # fmt: skip
+
+
+def review_year(ctx: Context) -> int:
+    """The year a review shows when none is asked for: that of the last month of events loaded, else this year."""
+    loaded = loaded_months(ctx)
+    return max(loaded).year if loaded else _today(ctx).year
 
 
 def document(ctx: Context, ref: str, *, plan: dict | None = None) -> Pack:
@@ -377,8 +443,9 @@ def document(ctx: Context, ref: str, *, plan: dict | None = None) -> Pack:
                             ("priority issue", "actions to deliver improvement", "owner", "due", "status", "problems"), tuple(how),
                             note="" if how else "no priority issues yet"))  # fmt: skip
         success = [(p["indicator"]["code"] or "", _indicator_name(p["indicator"]), _baseline_text(p["indicator"]),
-                    f"{_n(p['indicator']['target']['value'])} by {p['indicator']['target']['date']}", _n(p["latest"]["value"]) if p["latest"] else "",
-                    _n(p["latest"]["expected"]) if p["latest"] else "", p["rating"]) for p in th["indicators"]]  # fmt: skip
+                    f"{_n(p['indicator']['target']['value'], p['indicator'])} by {p['indicator']['target']['date']}",
+                    _n(p["latest"]["value"], p["indicator"]) if p["latest"] else "", _n(p["latest"]["expected"], p["indicator"]) if p["latest"] else "",
+                    p["rating"]) for p in th["indicators"]]  # fmt: skip
         notes = [f"{p['indicator']['code'] or p['indicator']['name']}: {n}" for p in th["indicators"] for n in p["notes"]]
         tables.append(Table(f"theme_{th['number']}_success", "Measuring our success",
                             ("indicator number", "indicator", "baseline", "target", "latest", "expected now", "rating"), tuple(success),
@@ -409,8 +476,8 @@ def review(ctx: Context, ref: str, year: int) -> Pack:
             change = None if mean is None else round(mean - base, 4)
             pct = None if mean is None or not base else round(100 * change / base, 1)
             better = None if change is None else ("better" if (change < 0) == (ind["direction"] == "reduce") and change != 0 else "no change" if change == 0 else "worse")
-            rows.append((ind["code"] or "", ind["name"], _baseline_text(ind), _n(mean), _n(change), "" if pct is None else f"{pct:+.1f}%", better or "",
-                         f"{_n(ind['target']['value'])} by {ind['target']['date']}", p["rating"]))  # fmt: skip
+            rows.append((ind["code"] or "", ind["name"], _baseline_text(ind), _n(mean, ind), _n(change, ind), "" if pct is None else f"{pct:+.1f}%", better or "",
+                         f"{_n(ind['target']['value'], ind)} by {ind['target']['date']}", p["rating"]))  # fmt: skip
             if not in_year:
                 notes.append(f"{ind['code'] or ind['name']}: no value in {year}")
             notes += [f"{ind['code'] or ind['name']}: {n}" for n in p["notes"]]
