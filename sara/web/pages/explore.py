@@ -176,7 +176,7 @@ def _outcomes_extra(ctx: Context, scan: Scan | None) -> dict:
 
 OUTCOME_COLUMNS = (("crime_type", "Crime type"), ("area", "District"), ("district", "District"), ("ward", "Ward"), ("lsoa", "LSOA"), ("year", "Year"),
                    ("code", "Code"), ("crimes", "Crimes"), ("detected", "Detected"), ("detection_rate", "Detection rate"),
-                   ("detection_rate_closed", "Of those with a final outcome"), ("under_investigation", "Under investigation"), ("unknown", "No status"))  # fmt: skip
+                   ("detection_rate_closed", "Rate of closed"), ("under_investigation", "Open"), ("unknown", "No status"))  # fmt: skip
 
 PLACES = (("ward", "Ward"), ("lsoa", "LSOA"), ("district", "District"))
 VIEWS = {
