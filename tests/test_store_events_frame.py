@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 from sqlalchemy import select
 
@@ -51,3 +52,19 @@ def test_the_frame_holds_what_sqlalchemy_reads(db_url):
     assert frame.sort("id")["occurred_from"][0] == dt.datetime(2025, 3, 4, 22, 15, 0, 123456) and info["crs"] == "EPSG:27700"
     only = queries.events(engine, start="2025-04", end="2025-04")[0]
     assert only["category"].to_list() == ["Burglary"] and only["month"].to_list() == [dt.date(2025, 4, 1)]
+
+
+def test_a_scan_may_read_only_the_columns_it_needs(db_url):
+    engine = connect(db_url)
+    _events(engine, [
+        {"month": dt.date(2025, 3, 1), "occurred_from": dt.datetime(2025, 3, 4, 22, 15), "category": "Burglary", "x": 447000.5, "y": 370000.25,
+         "location": "On or near Oxcroft Lane", "premises_ref": "P-1"},
+        {"month": dt.date(2025, 4, 1), "category": "Drugs", "covid": False},
+    ])  # fmt: skip
+    every, _ = queries.events(engine)
+    some, info = queries.events(engine, columns=["x", "month", "location", "premises_ref"])
+    assert some.columns == ["month", "x", "location", "premises_ref", "source"]  # in the table's order, with the source's name
+    assert_frame_equal(some.sort("month"), every.select(some.columns).sort("month")) and info["crs"] == "EPSG:27700"
+    assert queries.events(engine, columns=["covid"], start="2025-04")[0]["covid"].to_list() == [False]
+    with pytest.raises(ValueError, match="events have no column 'colour': the columns are id, month"):
+        queries.events(engine, columns=["month", "colour"])

@@ -85,15 +85,17 @@ def from_database(
     start: str | None = None,
     end: str | None = None,
     source: str | None = None,
+    columns: list[str] | tuple[str, ...] | None = None,
 ) -> Selection:
     """The events of ``categories`` in ``area`` (a code or a name) from month ``start`` to
-    ``end`` (YYYY-MM, both included) of ``source``; every filter is optional."""
+    ``end`` (YYYY-MM, both included) of ``source``; every filter is optional. ``columns``:
+    only these of the events' columns (``queries.events``), for a scan that needs no more."""
     if area:
         found = find_area(engine, area)
         area, spec = found["code"], f"{found['kind']}:{found['code']}"
     else:
         spec = None
-    frame, info = queries.events(engine, categories=categories, area=spec, start=start, end=end, source=source)
+    frame, info = queries.events(engine, categories=categories, area=spec, start=start, end=end, source=source, columns=columns)
     filters = {"categories": categories or "all", "area": area, "from": start, "to": end, "source": source}
     if frame.height == 0:
         raise ScanError(

@@ -30,6 +30,13 @@ from sara.services.places import AREA_KINDS, Places, project
 REPEAT_KEYS = {"victim": "victim_ref", "suspect": "suspect_ref", "offender": "suspect_ref", "premises": "premises_ref", "location": "location"}
 REPEAT_WORDS = {"victim": "victims", "suspect": "suspects", "offender": "offenders", "premises": "premises", "location": "locations"}
 TREND_COLUMNS = {"crime_type": "category", "category": "category", "asb_category": "asb_category"}
+# The event columns a scan reads from the database (``queries.events(columns=...)``), where a
+# few are enough: the read of all of a force-year's columns was most of these scans' time.
+TREND_READS = ("id", "month", "category", "asb_category", "covid")  # id: to place events in areas, for counts or rates by area
+TIME_READS = ("month", "occurred_from", "occurred_to")
+HARM_READS = ("id", "category")
+REPEAT_READS = ("month", "occurred_from")  # and the key's column; a location is its premises_ref, else its x/y, named by its location text
+REPEAT_LOCATION = ("premises_ref", "x", "y", "location")
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,9 @@ class Scan:
 # --- choosing events, naming places ------------------------------------------------------
 
 
-def _select(ctx: Context | None, points: Points | None, filters: Filters):
+def _select(ctx: Context | None, points: Points | None, filters: Filters, columns: tuple[str, ...] | None = None):
+    """The events of ``filters`` from the database (only ``columns`` of theirs, when given:
+    ``queries.events``), or the points file's."""
     from sara.report.select import from_database, from_points
 
     if points is not None:
@@ -82,7 +91,8 @@ def _select(ctx: Context | None, points: Points | None, filters: Filters):
     if ctx is None:
         raise Invalid("there is nothing to scan", field="points", fix="give a database, or a CSV file of points")
     f = filters
-    return from_database(ctx.engine, categories=list(f.categories) if f.categories else None, area=f.area, start=f.start, end=f.end, source=f.source)
+    return from_database(ctx.engine, categories=list(f.categories) if f.categories else None, area=f.area, start=f.start, end=f.end, source=f.source,
+                         columns=columns)  # fmt: skip
 
 
 def _with_selection(result: ScanResult, chosen) -> ScanResult:
@@ -223,7 +233,7 @@ def repeats(
     key = REPEAT_KEYS.get(of)
     if key is None:
         raise Invalid(f"unknown kind of repeat {of!r}", field="of", fix="use victim, suspect, offender, premises or location")
-    chosen = _select(ctx, points, filters)
+    chosen = _select(ctx, points, filters, REPEAT_READS + (REPEAT_LOCATION if key == "location" else (key,)))
     frame, clear = (chosen.frame, {}) if points else _references_as_seen(ctx, chosen.frame)
     by_time = "occurred_from" if days is not None or (months is None and frame["occurred_from"].null_count() < frame.height) else "month"
     result = _with_selection(find(frame, key=key, time=by_time, threshold=threshold, window_days=days, months=months if days is None else None), chosen)
@@ -337,7 +347,7 @@ def times(ctx: Context | None, *, points: Points | None = None, filters: Filters
     profile, over the months the data cover (a month not in them is not a zero)."""
     from sara.scan import temporal
 
-    chosen = _select(ctx, points, filters)
+    chosen = _select(ctx, points, filters, TIME_READS)
     frame = chosen.frame
     if frame["occurred_from"].null_count() == frame.height:
         result = temporal.month_profile(frame["month"], loaded=_months_covered(ctx, points, filters, frame))
@@ -405,7 +415,7 @@ def trends(
         raise Invalid(f"unknown grouping {by!r}", field="by", fix=f"use {words.listed(list(TREND_COLUMNS) + list(AREA_KINDS))}")
     if by_area and rates_by and rates_by != by:
         raise Invalid(f"rates by {rates_by} areas cannot go beside counts by {by}", field="rates_by", fix=f"give {by}, or leave it out")
-    chosen = _select(ctx, points, Filters(filters.categories, filters.area, None, None, filters.source))
+    chosen = _select(ctx, points, Filters(filters.categories, filters.area, None, None, filters.source), TREND_READS)
     frame = chosen.frame
     if points is not None:  # a points file has times but no categories: all its points are one series
         if points.time is None:
@@ -500,7 +510,7 @@ def harm(
     from sara.store import queries
 
     table = scan_harm.harm_weights(force=force, path=weights)
-    chosen = _select(ctx, None, filters)
+    chosen = _select(ctx, None, filters, HARM_READS)
     placed = queries.event_areas(ctx.engine, by)
     if placed.height == 0:
         raise ScanError(f"no events are placed in {by} areas", field="by", fix=f"load the {by} boundaries first")
@@ -510,7 +520,8 @@ def harm(
     result.params |= chosen.params() | {"area_kind": by}
     if compare_from or compare_to:
         f = filters
-        earlier = from_database(ctx.engine, categories=list(f.categories) if f.categories else None, area=f.area, start=compare_from, end=compare_to, source=f.source)
+        earlier = from_database(ctx.engine, categories=list(f.categories) if f.categories else None, area=f.area, start=compare_from, end=compare_to, source=f.source,
+                                columns=HARM_READS)  # fmt: skip
         before = scan_harm.harm_by_area(earlier.frame.join(placed, on="id", how="left"), table, area="area")
         change = scan_harm.rank_change(before, result, labels=("earlier", "current"))
         result.table = result.table.join(change.table.select("area", rank_earlier="rank_earlier", rank_change="rank_change"), on="area", how="left")

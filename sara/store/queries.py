@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 import shapely
@@ -56,10 +57,20 @@ def events(
     start: str | None = None,
     end: str | None = None,
     source: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Events matching the filters (months ``start``..``end`` inclusive, YYYY-MM), and facts
-    about the selection: the projected CRS of their x/y, the area chosen."""
-    query = select(*(Event.__table__.c[c] for c in EVENT_COLUMNS), Source.name.label("source"), Source.crs).join(Source, Source.id == Event.source_id)
+    about the selection: the projected CRS of their x/y, the area chosen. The frame has every
+    column of ``EVENT_COLUMNS``, or only ``columns`` of them (in that list's order), and the
+    ``source``'s name: a scan reading a few columns of a force-year reads much less."""
+    if columns is None:
+        chosen = EVENT_COLUMNS
+    else:
+        unknown = [c for c in columns if c not in EVENT_COLUMNS]
+        if unknown:
+            raise ValueError(f"events have no column {', '.join(map(repr, unknown))}: the columns are {', '.join(EVENT_COLUMNS)}")
+        chosen = [c for c in EVENT_COLUMNS if c in columns]
+    query = select(*(Event.__table__.c[c] for c in chosen), Source.name.label("source"), Source.crs).join(Source, Source.id == Event.source_id)
     info: dict = {}
     if categories:
         query = query.where(Event.category.in_(categories))

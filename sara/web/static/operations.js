@@ -1,24 +1,15 @@
 // The new site form's map (/operations/{name}/sites/new): the loaded boundaries around the
 // operation as the base layer (readable with no tile server), its other sites in grey, and a
 // click to place the new site's centre, which fills in the latitude and longitude fields and
-// draws the radius typed. The fields work without it; no inline script (the CSP forbids it).
-function escape(text) {
-  const span = document.createElement("span");
-  span.textContent = String(text ?? "");
-  return span.innerHTML;
-}
-
+// draws the radius typed. The fields work without it; the shared map code is maps.js; no
+// inline script (the CSP forbids it).
 async function draw(el) {
-  const response = await fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    el.textContent = "The map could not be loaded: type the site's latitude and longitude below.";
-    return;
-  }
-  const data = await response.json();
-  const map = L.map(el, { scrollWheelZoom: false, keyboard: true, zoomSnap: 0.25, attributionControl: Boolean(el.dataset.tiles) });
-  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "Map tiles" }).addTo(map);
+  const { escape } = SaraMaps;
+  const data = await SaraMaps.load(el, "The map could not be loaded: type the site's latitude and longitude below.");
+  if (!data) return null;
+  const map = SaraMaps.create(el, { zoomSnap: 0.25 });
   // Circles are sized in metres, so the map needs its view before any layer is added.
-  const areas = L.geoJSON(data.areas, { style: { color: "#505a5f", weight: 1.5, fill: false }, interactive: false });
+  const areas = SaraMaps.boundaries(data.areas);
   const sites = L.geoJSON(data.sites, {
     pointToLayer: (f, latlng) => L.circle(latlng, { radius: f.properties.radius_m, color: "#505a5f", weight: 2, fillOpacity: 0.15 }),
     style: { color: "#505a5f", weight: 2, fillOpacity: 0.15 },
@@ -36,11 +27,7 @@ async function draw(el) {
   if (bounds.isValid()) map.fitBounds(bounds.pad(around.isValid() ? 0.8 : 0.1), { maxZoom: 17 });
   else map.setView([53.0, -1.5], 9);
   areas.addTo(map);
-  data.areas.features.forEach((f) => {
-    if (!f.properties.name) return;
-    const centre = L.geoJSON(f).getBounds().getCenter();
-    L.tooltip({ permanent: true, direction: "center", className: "sara-map-label" }).setLatLng(centre).setContent(escape(f.properties.name)).addTo(map);
-  });
+  SaraMaps.label(map, data.areas);
   sites.addTo(map);
 
   const lat = document.getElementById("lat");
@@ -82,5 +69,5 @@ function chooseWhere(map) {
 }
 
 const el = document.getElementById("site-map");
-if (el && window.L) draw(el).then(chooseWhere);
+if (el && window.L && typeof SaraMaps === "object") draw(el).then(chooseWhere);
 else if (document.getElementById("site-form")) chooseWhere(null);

@@ -1,30 +1,18 @@
 // The premises register's traffic-light map (/powers/premises): the named boundaries as the
 // base layer (readable with no tile server), premises seen in full as red, amber and green
 // dots, and the wards of premises whose position is not shared, shaded by their worst band.
-// Data comes from the page's JSON twin (data-src); no inline script (the CSP forbids it).
+// Data comes from the page's JSON twin (data-src); the shared map code is maps.js; no inline
+// script (the CSP forbids it).
 const COLOURS = { red: "#d4351c", amber: "#f47738", green: "#00703c" };
 
-function escape(text) {
-  const span = document.createElement("span");
-  span.textContent = String(text ?? "");
-  return span.innerHTML;
-}
-
 async function draw(el) {
-  const response = await fetch(el.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    el.textContent = "The map could not be loaded: the table below has every premises.";
-    return;
-  }
-  const data = (await response.json()).map;
-  const map = L.map(el, { scrollWheelZoom: false, keyboard: true, attributionControl: Boolean(el.dataset.tiles) });
-  if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "Map tiles" }).addTo(map);
-  const areas = L.geoJSON(data.areas, { style: { color: "#505a5f", weight: 1.5, fill: false }, interactive: false }).addTo(map);
-  data.areas.features.forEach((f) => {
-    if (!f.properties.name) return;
-    const centre = L.geoJSON(f).getBounds().getCenter();
-    L.tooltip({ permanent: true, direction: "center", className: "sara-map-label" }).setLatLng(centre).setContent(escape(f.properties.name)).addTo(map);
-  });
+  const { escape } = SaraMaps;
+  const loaded = await SaraMaps.load(el, "The map could not be loaded: the table below has every premises.");
+  if (!loaded) return;
+  const data = loaded.map;
+  const map = SaraMaps.create(el);
+  const areas = SaraMaps.boundaries(data.areas).addTo(map);
+  SaraMaps.label(map, data.areas);
   const wards = L.geoJSON(data.wards, {
     style: (f) => ({ color: COLOURS[f.properties.band] || "#505a5f", weight: 3, fillOpacity: 0.25 }),
     onEachFeature: (f, layer) => {
@@ -46,4 +34,4 @@ async function draw(el) {
 }
 
 const el = document.getElementById("premises-map");
-if (el && window.L) draw(el);
+if (el && window.L && typeof SaraMaps === "object") draw(el);
