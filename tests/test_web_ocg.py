@@ -82,5 +82,7 @@ def test_a_lead_walks_the_groups_and_the_profile(demo, page):
         assert page.locator("#member-table").inner_text().count("synthetic") == 3
         walk(page, "ocg-group")
         page.goto(f"{base}/ocg/profile")
+        page.wait_for_selector("#profile-map path.leaflet-interactive")
+        assert page.locator("#profile-map path.leaflet-interactive").count() == 194  # every ward
         walk(page, "ocg-profile")
         assert not page.errors, page.errors

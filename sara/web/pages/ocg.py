@@ -64,7 +64,8 @@ def profile_page(request: Request, ctx: Signed):
     pack = _profile(ctx, request)
     downloads = [("PDF", f"/ocg/profile.pdf{suffix}"), ("Workbook (XLSX)", f"/ocg/profile.xlsx{suffix}"), ("HTML", f"/ocg/profile.html{suffix}"),
                  ("JSON", f"/api/ocg/profile{suffix}")]  # fmt: skip
-    return render(request, "ocg/profile.html", title="SOC local profile", pack=pack, downloads=downloads, partner=partner, police=cocg.may_use(ctx.actor), wide=True)
+    return render(request, "ocg/profile.html", title="SOC local profile", pack=pack, downloads=downloads, partner=partner, police=cocg.may_use(ctx.actor),
+                  tile_url=request.app.state.tile_url, wide=True)  # fmt: skip
 
 
 def _download(request: Request, ctx: Context, suffix: str):
@@ -105,6 +106,13 @@ def api_profile(request: Request, ctx: Signed) -> dict:
     """The SOC local profile, as ``sara ocg profile --json`` (``--partner`` for a partner, or
     with ``version=partner``); ``from`` and ``to`` are months, YYYY-MM."""
     return _profile(ctx, request).to_json()
+
+
+@router.get("/api/ocg/profile/map", tags=["ocg"])
+def api_profile_map(request: Request, ctx: Signed) -> dict:
+    """The profile's wards as GeoJSON (name, code, rank, harm, groups active), for its map."""
+    q = request.query_params
+    return service.profile_map(ctx, partner=_partner(ctx, request), start=q.get("from") or None, end=q.get("to") or None)
 
 
 def _group_page(request: Request, ctx: Context, ref: str, *, error: errors.Invalid | None = None, form: str | None = None, typed: dict | None = None):
