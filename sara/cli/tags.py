@@ -77,8 +77,8 @@ def wearer_add(
 
 def _wearer_line(w: dict) -> str:
     person = w["person"]["shown"] if w["person"] else "no recorded person"
-    period = f"{(w['monitoring_from'] or '?')[:10]} to {(w['monitoring_to'] or 'now')[:10]}"
-    return f"{w['wearer']}: {person}; monitored {period}; {w['points']:,} fixes" + (f"; criteria: {w['criteria']}" if w["criteria"] else "")
+    until = f"until {w['monitoring_to'][:16].replace('T', ' ')} UTC" if w["monitoring_to"] else "still"
+    return f"{w['wearer']}: {person}; monitored from {(w['monitoring_from'] or '?')[:16].replace('T', ' ')} {until}; {w['points']:,} fixes" + (f"; criteria: {w['criteria']}" if w["criteria"] else "")
 
 
 @wearer_app.command("list")
