@@ -306,3 +306,11 @@ def test_the_matcher_reports_the_closest_point_and_the_time_gap():
     assert [(h.wearer, h.metres, h.minutes, list(h.points)) for h in hits] == [(7, 60.0, 0.0, [0, 1])]  # the fix at 2500 is 15 minutes late
     with pytest.raises(ValueError, match="ends before it starts"):
         match([0.0], [0.0], [10], [5], [], [], [], [])
+
+
+def test_crime_times_are_read_in_their_zone():
+    import polars as pl
+
+    local = pl.Series([dt.datetime(2025, 1, 10, 12), dt.datetime(2025, 6, 1, 12), dt.datetime(2025, 3, 30, 1, 30), dt.datetime(2025, 10, 26, 1, 30)])
+    utc = [dt.datetime.fromtimestamp(int(s), dt.UTC).replace(tzinfo=None) for s in tags.local_to_utc(local, "Europe/London")]
+    assert utc == [dt.datetime(2025, 1, 10, 12), dt.datetime(2025, 6, 1, 11), dt.datetime(2025, 3, 30, 1, 30), dt.datetime(2025, 10, 26, 0, 30)]
