@@ -67,7 +67,7 @@ def test_the_lead_officer_records_a_review_and_a_member_from_the_page(demo):
     after = c.get(f"/api/ocg/{made['gang']}").json()
     assert not after["review_overdue"] and after["reviews"][1]["note"].startswith("Stays a priority")
     bad = c.post(f"/ocg/{made['gang']}/members", data={"csrf_token": token, "person": "PER-2099-0001", "role": "runner", "from_date": ""})
-    assert bad.status_code == 422 and "is not a recorded person" in bad.text
+    assert bad.status_code == 422 and "is not a recorded person" in bad.text and 'href="#member-person"' in bad.text
 
 
 def test_a_lead_walks_the_groups_and_the_profile(demo, page):

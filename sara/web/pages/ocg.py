@@ -118,7 +118,11 @@ def api_profile_map(request: Request, ctx: Signed) -> dict:
 def _group_page(request: Request, ctx: Context, ref: str, *, error: errors.Invalid | None = None, form: str | None = None, typed: dict | None = None):
     group = service.show(ctx, ref)
     instrument = service.instrument(ctx)
-    return render(request, "ocg/group.html", title=f"Group {group['id']}", g=group, instrument=instrument, errors=errors_of(error), form=form,
+    marked = errors_of(error)
+    for item in marked["summary"]:  # each form's inputs are named for its form (two forms ask for a person)
+        if form and item["href"] != "#main-content":
+            item["href"] = f"#{form}-{item['href'][1:]}" if form != "review" else "#review-note"
+    return render(request, "ocg/group.html", title=f"Group {group['id']}", g=group, instrument=instrument, errors=marked, form=form,
                   typed=typed or {}, wide=True, status_code=422 if error else 200)  # fmt: skip
 
 
