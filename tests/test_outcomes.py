@@ -73,6 +73,7 @@ def test_the_outcome_mix_counts_every_last_outcome_as_written(demo_url):
     expected = Counter((r["Crime type"], r["Last outcome category"]) for r in street_rows(*sorted(STREET.glob("*-street.csv"))))
     result = service.outcomes(_ctx(demo_url), by="crime_type")
     assert {(m["key"], m["outcome"]): m["crimes"] for m in result["mix"]} == dict(expected)
+    assert {m["label"] for m in result["mix"]} >= {"Charged or summonsed", "Community resolution", "Not detected", "Status not known"}
     groups = {m["outcome"]: m["group"] for m in result["mix"]}
     assert groups["Local resolution"] == "community_resolution" and groups["Court result unavailable"] == "charged_or_summonsed"
     assert groups["Status update unavailable"] == "unknown" and groups["Unable to prosecute suspect"] == "not_detected"

@@ -44,6 +44,7 @@ def test_the_tab_shows_the_rates_the_definition_and_the_arrests_beside(demo_url,
     top = data["rows"][0]
     assert f"{100 * top['detection_rate']:.1f}%" in html and top["key"] in html
     assert "01 - Charged" in html and "Supermarket car park" in html
+    assert 'id="outcomes-mix"' in html and "Local resolution" in html and "Community resolution" in html
     assert "divided by all the crimes counted" in html
     assert "Outcomes" in analyst.get("/explore?area=Bolsover").text  # the tab among the others
 

@@ -152,4 +152,4 @@ def by_key(frame: pl.DataFrame, key: str) -> list[dict]:
 def mix(frame: pl.DataFrame, key: str) -> list[dict]:
     """The outcome mix: crimes per value of ``key`` per last outcome (as written), with its group."""
     counted = frame.group_by(key, "outcome", "group").len().sort(key, "len", "outcome", descending=[False, True, False], nulls_last=True)
-    return [{key: k, "outcome": o or "(none)", "group": g, "crimes": n} for k, o, g, n in counted.iter_rows()]
+    return [{key: k, "outcome": o or "(none)", "group": g, "label": LABELS[g], "crimes": n} for k, o, g, n in counted.iter_rows()]

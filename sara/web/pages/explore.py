@@ -171,7 +171,9 @@ def _outcomes_extra(ctx: Context, scan: Scan | None) -> dict:
     if arrests:
         shown = {"columns": [("outcome", "Outcome"), *((c, c) for c in arrests["columns"]), ("Total", "Total"), ("%", "% of PACE")], "rows": arrests["rows"]}
     offered = outcomes.choices(ctx)
-    return {"by": offered["by"], "operations": [("", "None"), *((o, o) for o in offered["operations"])], "arrests": shown}
+    mix = scan.data["overall_mix"] if scan and scan.data else []
+    return {"by": offered["by"], "operations": [("", "None"), *((o, o) for o in offered["operations"])], "arrests": shown, "mix": mix,
+            "mix_columns": [("outcome", "Last outcome"), ("label", "Group"), ("crimes", "Crimes")]}  # fmt: skip
 
 
 OUTCOME_COLUMNS = (("crime_type", "Crime type"), ("area", "District"), ("district", "District"), ("ward", "Ward"), ("lsoa", "LSOA"), ("year", "Year"),
