@@ -46,6 +46,12 @@ def demo_casework(
         out.print(f"synthetic casework loaded: {len(made['problems'])} problems, {len(made['interventions'])} interventions, {len(made['people'])} people, "
                   f"{len(made['premises'])} premises, {len(made['case_reviews'])} ASB case reviews, operation {made['operation']!r}", highlight=False)  # fmt: skip
         extras = ([f"partnership plan {made['plan']}"] if made["plan"] else []) + [f"the public summary of {ref}" for ref in made["published"]]
+        if made["early_help"].get("loaded"):
+            extras.append(f"{len(made['early_help']['people'])} young people for the early-help search")
+        if made["group"]:
+            extras.append("an organised crime group")
+        if made["tags"].get("loaded"):
+            extras.append(f"tag trails of {len(made['tags']['wearers'])} wearers against {made['tags']['burglaries']} timed burglaries")
         if extras:
             out.print("; ".join(extras), highlight=False)
         out.print(f"sign in at http://127.0.0.1:8000 as any of {', '.join(made['users'])} with the password {made['password']!r} "

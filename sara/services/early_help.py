@@ -69,7 +69,7 @@ def today_items(ctx: Context) -> list[dict]:
         return []
     run = state["search"]
     if run is None:
-        return [{"kind": "early_help", "title": "Early-help search", "text": "No early-help search has run yet: run sara early-help search --since DATE",
+        return [{"kind": "early_help", "title": "Early-help search", "text": "No early-help search has run yet: run the first one",
                  "count": 0, "href": "/early-help"}]  # fmt: skip
     new = run["new"]
     text = (f"{state['crimes']} crime{'s' if state['crimes'] != 1 else ''} of {state['young_people']} young "

@@ -1,7 +1,8 @@
 """Today: what a user should look at first, in one call. What is new or rising in their
 areas (emerging hot spots, data loaded since yesterday and in the last 7 days), repeat victims
 over their threshold, legal deadlines due and missed, their overdue actions, risk reviews due,
-and the patrols planned; and whose data is loaded and how new it is.
+and the patrols planned; for the teams that do them, the early-help search's new finds and
+organised crime group reviews overdue; and whose data is loaded and how new it is.
 
 Everything comes from the functions the CLI uses, each with its own permission checks and
 audit (``sara.casework``, ``sara.services.scan``); this module only chooses the user's areas
@@ -21,7 +22,7 @@ from sqlalchemy import func, select
 from sara.casework import interventions, patrols, people, problems, risk
 from sara.casework.clock import LONDON
 from sara.errors import Forbidden, Invalid
-from sara.services import Context, scan
+from sara.services import Context, early_help, ocg, scan
 from sara.services import data as services_data
 from sara.services.kept import kept
 from sara.store.schema import Area, EventArea, Load
@@ -153,6 +154,8 @@ def today(ctx: Context, *, area: str | None = None) -> dict:
         "repeat_victims": _if_allowed(lambda: people.repeat_victims(engine, actor, today=day, purpose="Today: repeat victims")),
         "reviews_due": _if_allowed(lambda: risk.reviews_due(engine, actor, at=day, within_days=7, purpose="Today: risk reviews due")),
         "patrols_planned": None if ops is None else _patrols_planned(ops, day),
+        # The team jobs the user's organisation does: the early-help search's new finds, organised crime group reviews overdue.
+        "team": early_help.today_items(ctx) + ocg.today_items(ctx),
         "data": {"sources": [{"name": s["name"], "forces": list(s["forces"]), "events": s["events"], "last_month": s["last_month"]} for s in status["sources"]],
                  "freshness": status["freshness"]},  # fmt: skip
     }
