@@ -43,6 +43,7 @@ from sara.report.pack import Chart, Pack, Section, Table
 from sara.scan import harm as scan_harm
 from sara.scan import ranking as rank_
 from sara.services import Context, chb
+from sara.services.kept import kept
 from sara.store import queries
 
 PROFILE_MONTHS = 12
@@ -199,7 +200,12 @@ def _wards_of_groups(engine, groups: list[dict]) -> dict[str, list[dict]]:
 
 def ward_harm(ctx: Context, first: str, last: str) -> tuple[dict[str, float], dict[str, int], str, dict]:
     """Harm and crimes per ward code of ``CHB_CATEGORIES`` from ``first`` to ``last`` (YYYY-MM),
-    with the weights' name and notes on what was left out."""
+    with the weights' name and notes on what was left out: counts of events, the same for
+    every reader, so kept while the data is unchanged (``sara.services.kept``)."""
+    return kept(ctx, ("soc ward harm", first, last), lambda: _ward_harm(ctx, first, last))
+
+
+def _ward_harm(ctx: Context, first: str, last: str) -> tuple[dict[str, float], dict[str, int], str, dict]:
     with ctx.engine.connect() as conn:
         table, weights_used, _ = chb._weights(conn, None, None)
     frame, _ = queries.events(ctx.engine, categories=list(chb.CHB_CATEGORIES), start=first, end=last)
