@@ -36,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 USERS = 50
 REQUESTS_PER_USER = 6
 STAFF = ("analyst", "pc.dexter", "insp.bolsover", "asb.officer", "housing.officer", "fire.officer", "yos.worker", "youth.worker")
-PAGES = ("/today", "/explore", "/problems", "/powers", "/operations", "/status")
-JSON = ("/api/today", "/api/explore", "/api/explore/hotspots", "/api/problems", "/api/powers", "/api/powers/deadlines", "/api/operations", "/api/status")
+PAGES = ("/today", "/explore", "/problems", "/powers", "/operations", "/status", "/reports/scrutiny")
+JSON = ("/api/today", "/api/explore", "/api/explore/hotspots", "/api/problems", "/api/powers", "/api/powers/deadlines", "/api/operations", "/api/status",
+        "/api/reports/scrutiny")
 # The in-process reference of each route: the JSON routes whose functions give the data it shows.
 REFERENCE = {"/explore": ("/api/explore", "/api/explore/hotspots")}
 TARGET_MEDIAN, TARGET_P95 = 0.3, 1.0

@@ -12,7 +12,10 @@ file and raises ``Invalid`` with one line. Output is deterministic: the same pac
 same bytes of HTML, SVG, PDF and XLSX (matplotlib's ids are salted with a constant, the only
 time in any document is the pack's own ``made_at``).
 
-matplotlib, WeasyPrint and openpyxl are imported only when a chart, PDF or workbook is made.
+Each worker keeps the charts it drew (the SVG of each table, the most recently used: ``SVGS_KEPT``),
+so a page, its PDF and its HTML download of the same pack draw each chart once; drawing is most
+of a pack's page. matplotlib, WeasyPrint and openpyxl are imported only when a chart, PDF or
+workbook is made.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import math
 import os
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
 from decimal import Decimal
@@ -50,6 +55,14 @@ WIDTHS = (100, 170, 220, 270)
 # The policy to serve the standalone HTML document under (its stylesheet and its charts' style
 # attributes are inline; it has no script, and every value in it is escaped).
 DOCUMENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# A chart is a pure function of its table (a frozen dataclass of tuples), and drawing one takes a
+# tenth of a second or more: a page, its PDF and its HTML download draw the same charts, so each
+# worker keeps the SVGs it drew, the most recently used, at most this many and this much text.
+SVGS_KEPT = 128
+SVG_CHARACTERS_KEPT = 32_000_000
+_svgs: OrderedDict = OrderedDict()
+_svgs_lock = threading.Lock()
+_drawing = threading.RLock()
 
 
 # --- values as people read them ---------------------------------------------------------------
@@ -290,8 +303,43 @@ def chart_svg(table: Table) -> str:
 
 
 def _svg_document(table: Table) -> str:
+    """The chart's SVG document, drawn once per worker for the same table (see ``_kept_svg``)."""
     if table.chart is None:
         return ""
+    try:
+        key = (table, tuple(tuple(type(v) for v in row) for row in table.rows))  # 1 and 1.0 are equal but are labelled apart
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a list in a row): drawn each time
+        with _drawing:
+            return _drawn_svg(table)
+    found = _kept_svg(key)
+    if found is None:
+        with _drawing:  # one drawing at a time: matplotlib's settings are the process's, and a chart asked for twice is drawn once
+            found = _kept_svg(key)
+            if found is None:
+                found = _drawn_svg(table)
+                with _svgs_lock:
+                    _svgs[key] = found
+                    while len(_svgs) > SVGS_KEPT or sum(len(v) for v in _svgs.values()) > SVG_CHARACTERS_KEPT and len(_svgs) > 1:
+                        _svgs.popitem(last=False)
+    return found
+
+
+def _kept_svg(key) -> str | None:
+    with _svgs_lock:
+        found = _svgs.get(key)
+        if found is not None:
+            _svgs.move_to_end(key)
+        return found
+
+
+def forget_charts() -> None:
+    """Drops the charts kept (for tests, and a worker short of memory)."""
+    with _svgs_lock:
+        _svgs.clear()
+
+
+def _drawn_svg(table: Table) -> str:
     import io
 
     import matplotlib

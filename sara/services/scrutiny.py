@@ -14,11 +14,20 @@ sections (powers, case reviews, problems, patrols, repeat victims, system use) c
 table's ``note`` says what it left out (events in no loaded area, months missing from the
 period, data a source does not carry). The same data give the same tables: nothing in them
 depends on the clock (the pack's ``made_at`` is outside its JSON).
+
+The tables counted from the events (and the months loaded, the area resolved, the provenance)
+are kept in each worker while the events and areas loaded are unchanged (``sara.services.kept``):
+they are the same for every reader, and reading a force's year of events is most of a pack's
+time; a scrutiny meeting opens the pack, then its PDF, then another area and back. The casework
+sections are counted afresh for every pack, for its reader: they change without a load, and a
+partner practitioner counts only their organisation's casework.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import select
@@ -29,6 +38,7 @@ from sara.report.pack import Chart, Pack, Section, Table
 from sara.scan import periods
 from sara.scan.periods import TOTAL
 from sara.services import Context
+from sara.services.kept import kept
 
 ASB_TYPES = ("Environmental", "Nuisance", "Personal")
 UNKNOWN = "Unknown"
@@ -58,10 +68,38 @@ def pack(ctx: Context, *, start: str | None = None, end: str | None = None, area
         raise Unauthenticated(SIGN_IN)
     if not getattr(ctx.actor, "active", True):
         raise Forbidden("the user is not active")
-    loaded = _loaded_months(ctx)
+    loaded = kept(ctx, "scrutiny months loaded", lambda: _loaded_months(ctx))
     first, last, chosen = _period(ctx, loaded, start, end)
     base = _baseline(baseline, first, last)
-    where = resolve_area(ctx, area)
+    spec = str(area).strip() if area is not None and str(area).strip() else None
+    where = kept(ctx, ("scrutiny area", spec), lambda: resolve_area(ctx, spec))
+    events = kept(ctx, ("scrutiny events", first, last, base, tuple(where[k] for k in ("kind", "code", "name", "id", "force"))),
+                  lambda: _of_events(ctx, where, first, last, loaded, base))  # fmt: skip
+    parameters = {
+        "from": periods.label(first), "to": periods.label(last), "months": events.n, "period_chosen": chosen,
+        "previous": periods.span(*events.previous), "baseline": periods.span(*base) if base else None,
+        "area": {k: where[k] for k in ("kind", "code", "name")} if where["name"] else None,
+    }  # fmt: skip
+    sections = (*events.sections, *_casework(ctx, first, last, where))
+    return Pack("Neighbourhood crime and anti-social behaviour: performance scrutiny", events.subtitle, sections,
+                parameters=parameters, provenance=copy.deepcopy(events.provenance), made_at=ctx.now)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _OfEvents:
+    """The part of a pack counted from the events (the expensive part: reading a force's year
+    of events): the same for every reader, so kept while the events and areas loaded are
+    unchanged (``sara.services.kept``). The casework sections are not: they depend on the
+    reader and on casework that changes without a load, so every pack counts them afresh."""
+
+    sections: tuple[Section, ...]
+    subtitle: str
+    n: int
+    previous: tuple[dt.date, dt.date]
+    provenance: dict
+
+
+def _of_events(ctx: Context, where: dict, first: dt.date, last: dt.date, loaded: frozenset[dt.date], base: tuple[dt.date, dt.date] | None) -> _OfEvents:
     data = _Data(ctx, where, first, last, loaded)
     sections = (
         Section("Anti-social behaviour", (f"ASB incidents in {data.place}: by type for each April-March year and the latest months, "
@@ -71,26 +109,19 @@ def pack(ctx: Context, *, start: str | None = None, end: str | None = None, area
                 tuple(t for t in (crime_by_type(data), crime_against_baseline(data, base) if base else None, crime_by_district(data)) if t)),
         Section("Drugs", ("Drug offences: possession and trafficking, where the source tells them apart.",), (drugs(data),)),
         Section("When", (f"When events happen: the latest {PROFILE_MONTHS} months against the {PROFILE_MONTHS} before.",), when_tables(data)),
-        *_casework(ctx, first, last, where),
     )
-    parameters = {
-        "from": periods.label(first), "to": periods.label(last), "months": data.n, "period_chosen": chosen,
-        "previous": periods.span(*data.previous), "baseline": periods.span(*base) if base else None,
-        "area": {k: where[k] for k in ("kind", "code", "name")} if where["name"] else None,
-    }  # fmt: skip
     period_words = f"{words.months(periods.label(first), periods.label(last))} against {words.months(*map(periods.label, data.previous))}"
-    return Pack("Neighbourhood crime and anti-social behaviour: performance scrutiny", f"{data.place}, {period_words}", sections,
-                parameters=parameters, provenance=_provenance(ctx, loaded), made_at=ctx.now)  # fmt: skip
+    return _OfEvents(sections, f"{data.place}, {period_words}", data.n, data.previous, _provenance(ctx, loaded))
 
 
 # --- the period, the area -----------------------------------------------------------------
 
 
-def _loaded_months(ctx: Context) -> set[dt.date]:
+def _loaded_months(ctx: Context) -> frozenset[dt.date]:
     from sara.store.schema import Event
 
     with ctx.engine.connect() as conn:
-        return {_as_date(m) for (m,) in conn.execute(select(Event.month).distinct()).all()}
+        return frozenset(_as_date(m) for (m,) in conn.execute(select(Event.month).distinct()).all())
 
 
 def _as_date(value) -> dt.date:
