@@ -323,7 +323,9 @@ def decimals(ind: dict) -> int:
 
 def rounded(value, ind: dict) -> float | None:
     """``value`` rounded to what ``ind``'s measure needs (``decimals``), for tables and charts people read."""
-    return None if value is None else round(float(value), decimals(ind))
+    if value is None or isinstance(value, int):
+        return value
+    return round(float(value), decimals(ind))
 
 
 def figure(value, ind: dict) -> str:
