@@ -259,8 +259,15 @@ def demo(demo_url, tmp_path):
     from tests.web import copy_of
 
     url = copy_of(demo_url, tmp_path)
-    made = demo_ocg.load(connect(url))
-    return url, made
+    return url, demo_groups(connect(url))
+
+
+def demo_groups(engine) -> dict:
+    """The demo's line and gang (laid by ``sara.casework.demo``, or here if it did not)."""
+    demo_ocg.load(engine)
+    with engine.connect() as conn:
+        refs = dict(conn.execute(so.OcgGroup.__table__.select().with_only_columns(so.OcgGroup.name, so.OcgGroup.reference)).all())
+    return {"line": refs[demo_ocg.LINE], "gang": refs[demo_ocg.GANG]}
 
 
 def test_the_ward_profile_harm_is_the_police_uk_rows_and_wards_are_ranked(demo):

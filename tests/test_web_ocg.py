@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from sara.casework import demo_ocg
 from sara.store.engine import connect
 from tests.cli import ok_json
 from tests.web import DEMO_PASSWORD, browser_sign_in, client, copy_of, csrf, walk
@@ -18,8 +17,10 @@ ENV = {"SARA_PASSWORD": DEMO_PASSWORD}
 
 @pytest.fixture
 def demo(demo_url, tmp_path):
+    from tests.test_ocg import demo_groups
+
     url = copy_of(demo_url, tmp_path)
-    return url, demo_ocg.load(connect(url))
+    return url, demo_groups(connect(url))
 
 
 def test_the_pages_and_their_json_twins_are_the_commands(demo):
