@@ -222,6 +222,14 @@ def test_the_commands_do_what_the_service_does(engine, world):
     assert err_json("ocg", "list", "--as", "asb", *db, env={"SARA_PASSWORD": PW}).startswith("not allowed")
     r = sara("ocg", "review", g["id"], "--note", "ok", "--as", "pc", *db, env={"SARA_PASSWORD": PW})
     assert r.exit_code == 0 and "next review due" in r.output
+    [event] = add_events(engine, [("Drugs", "2026-01", None, True)])
+    d = ok_json("ocg", "disruption", g["id"], "--kind", "arrest", "--on", "2026-02-01", "--person", refs["B"], "--event", str(event), "--as", "pc", *db,
+                env={"SARA_PASSWORD": PW})  # fmt: skip
+    assert d["events"] == [event] and d["person"] == refs["B"]
+    assert err_json("ocg", "disruption", g["id"], "--kind", "caution", "--as", "pc", *db, env={"SARA_PASSWORD": PW}).startswith("--kind: unknown disruption")
+    shown = ok_json("ocg", "show", g["id"], "--as", "insp", *db, env={"SARA_PASSWORD": PW})
+    assert shown == cocg.show_group(engine, u["insp"], g["id"], today=dt.date.today())
+    assert [x["kind"] for x in shown["disruption_list"]] == ["arrest"] and shown["reviews"][1]["note"] == "ok"
 
 
 # ---------------------------------------------------------------- the SOC ward profile on the demo
