@@ -82,7 +82,8 @@ def test_a_lead_adds_an_action_and_enters_a_value_and_bad_input_is_marked_on_its
     assert unknown.status_code == 422 and "no organisation called &#39;Nobody&#39;" in unknown.text
     r = c.post(f"/plans/{ref}/actions", data={"csrf_token": token, "priority": "1.1", "description": "Leaflet drop on the estates",
                                               "organisation": "Bolsover District Council", "due": "2026-05-01"}, follow_redirects=False)  # fmt: skip
-    assert r.status_code == 303 and r.headers["location"] == f"/plans/{ref}#actions"
+    assert r.status_code == 303 and r.headers["location"] == f"/plans/{ref}?done=action#actions"
+    assert "The action is added." in c.get(r.headers["location"]).text
     actions = [a["description"] for th in c.get(f"/api/plans/{ref}").json()["themes"] for p in th["priorities"] for a in p["actions"]]
     assert "Leaflet drop on the estates" in actions
     survey = next(p for th in c.get(f"/api/plans/{ref}").json()["themes"] for p in th["indicators"] if p["indicator"]["kind"] == "entered")
@@ -141,7 +142,7 @@ def test_a_lead_walks_the_plans(planned, page):
         page.fill("#plan-start", "2025-04-01")
         page.fill("#plan-end", "2028-03-31")
         page.click("#make-plan")
-        assert page.locator("h1").inner_text() == "Bolsover Safer Streets Plan 2026-2028"
+        assert page.locator("h1").inner_text() == "Bolsover Safer Streets Plan 2026-2028" and "The plan is made" in page.locator("#done").inner_text()
         page.fill("#theme-title", "Working with communities to challenge anti-social behaviour")
         page.click("#add-theme")
         page.select_option("#priority-theme", "1")
@@ -229,7 +230,7 @@ def test_a_lead_makes_a_whole_plan_through_the_forms(planned):
     assert 'value="Bolsover plan 2026"' in bad.text and "From the assessment</textarea>" in bad.text and "give an end date after the start" in bad.text
     made = post_form(c, "/plans/new", {"title": "Bolsover plan 2026", "start": "2025-04-01", "end": "2027-03-31"}, token)
     assert made.status_code == 303
-    ref = made.headers["location"].removeprefix("/plans/")
+    ref = made.headers["location"].removeprefix("/plans/").removesuffix("?done=plan")
     page = c.get(f"/plans/{ref}")
     assert page.status_code == 200 and 'id="theme-form"' in page.text and "No indicators yet" in page.text
     assert post_form(c, f"/plans/{ref}/themes", {"title": "Anti-social behaviour", "why": "The main concern in surveys"}, token).status_code == 303

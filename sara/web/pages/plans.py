@@ -134,17 +134,18 @@ def new_plan(request: Request, ctx: Signed, title: Text = "", start: Short = "",
                               description=description)  # fmt: skip
     except errors.Invalid as exc:
         return _new_page(request, ctx, typed, exc)
-    return RedirectResponse(f"/plans/{made['reference']}", status_code=303)
+    return RedirectResponse(f"/plans/{made['reference']}?done=plan", status_code=303)
 
 
 # ---------------------------------------------------------------- a plan
 
 
-def _plan_page(request: Request, ctx: Context, ref: str, *, error: errors.Invalid | None = None, form: str | None = None, typed: dict | None = None):
+def _plan_page(request: Request, ctx: Context, ref: str, *, error: errors.Invalid | None = None, form: str | None = None, typed: dict | None = None,
+               done: str | None = None):  # fmt: skip
     data = service.page(ctx, ref)
     downloads = [("PDF", f"/plans/{ref}.pdf"), ("Workbook (XLSX)", f"/plans/{ref}.xlsx"), ("HTML", f"/plans/{ref}.html"), ("JSON", f"/api/plans/{ref}")]
     return render(request, "plans/plan.html", title=f"Plan {data['plan']['reference']}", data=data, plan=data["plan"], pack=data["pack"], downloads=downloads,
-                  errors=marked(error, form) if error else None, typed={form: typed} if form else {}, wide=True,
+                  errors=marked(error, form) if error else None, typed={form: typed} if form else {}, wide=True, done=done,
                   status_code=422 if error else 200)  # fmt: skip
 
 
@@ -180,9 +181,14 @@ def plan_html(ctx: Signed, ref: Ref):
     return _download(service.document(ctx, ref), f"plan-{ref}", "html")
 
 
+DONE = {"plan": "The plan is made: now add its themes, their priority issues and actions, and its indicators.", "theme": "The theme is added.",
+        "priority": "The priority issue is added.", "action": "The action is added.", "update": "The action is updated.", "value": "The value is entered.",
+        "indicator": "The indicator is added."}  # fmt: skip
+
+
 @router.get("/plans/{ref}", include_in_schema=False)
-def plan_page(request: Request, ctx: Signed, ref: Ref):
-    return _plan_page(request, ctx, ref)
+def plan_page(request: Request, ctx: Signed, ref: Ref, done: Annotated[str, Query(max_length=20)] = ""):
+    return _plan_page(request, ctx, ref, done=DONE.get(done))
 
 
 @router.post("/plans/{ref}/themes", include_in_schema=False)
@@ -192,7 +198,7 @@ def add_theme(request: Request, ctx: Signed, ref: Ref, title: Text = "", why: Lo
         service.add_theme(ctx, ref, title, why=why)
     except errors.Invalid as exc:
         return _plan_page(request, ctx, ref, error=exc, form="theme", typed=typed)
-    return RedirectResponse(f"/plans/{ref}#change", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=theme#change", status_code=303)
 
 
 @router.post("/plans/{ref}/priorities", include_in_schema=False)
@@ -204,7 +210,7 @@ def add_priority(request: Request, ctx: Signed, ref: Ref, theme: Short = "", tit
         service.add_priority(ctx, ref, theme, title)
     except errors.Invalid as exc:
         return _plan_page(request, ctx, ref, error=exc, form="priority", typed=typed)
-    return RedirectResponse(f"/plans/{ref}#change", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=priority#change", status_code=303)
 
 
 @router.post("/plans/{ref}/actions", include_in_schema=False)
@@ -222,7 +228,7 @@ def add_action(
                            problems=_refs(problems))  # fmt: skip
     except errors.Invalid as exc:
         return _plan_page(request, ctx, ref, error=exc, form="action", typed=typed)
-    return RedirectResponse(f"/plans/{ref}#actions", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=action#actions", status_code=303)
 
 
 @router.post("/plans/{ref}/actions/update", include_in_schema=False)
@@ -234,7 +240,7 @@ def update_action(request: Request, ctx: Signed, ref: Ref, action: Short = "", s
         service.update_action(ctx, int(action), status=status or None, due=_date(due, "due", "the due date") if due.strip() else None, problems=_refs(problems))
     except errors.Invalid as exc:
         return _plan_page(request, ctx, ref, error=exc, form="update", typed=typed)
-    return RedirectResponse(f"/plans/{ref}#actions", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=update#actions", status_code=303)
 
 
 @router.post("/plans/{ref}/values", include_in_schema=False)
@@ -248,7 +254,7 @@ def enter_value(request: Request, ctx: Signed, ref: Ref, indicator: Short = "", 
         service.enter_value(ctx, int(indicator), period, _number(value, "value"), source=source)
     except errors.Invalid as exc:
         return _plan_page(request, ctx, ref, error=exc, form="value", typed=typed)
-    return RedirectResponse(f"/plans/{ref}#measuring", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=value#measuring", status_code=303)
 
 
 # ---------------------------------------------------------------- a new indicator
@@ -297,7 +303,7 @@ def add_indicator(
             source=source, tolerance=share / 100)  # fmt: skip
     except errors.Invalid as exc:
         return _indicator_page(request, ctx, ref, typed, exc)
-    return RedirectResponse(f"/plans/{ref}#indicator-{made['indicator']['id']}", status_code=303)
+    return RedirectResponse(f"/plans/{ref}?done=indicator#indicator-{made['indicator']['id']}", status_code=303)
 
 
 # ---------------------------------------------------------------- the annual review
