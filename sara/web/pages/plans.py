@@ -333,7 +333,7 @@ def review_page(request: Request, ctx: Signed, ref: Ref, year: Year = ""):
                  ("HTML", f"/plans/{ref}/review.html{query}"), ("JSON", f"/api/plans/{ref}/review{query}")]  # fmt: skip
     errs = {"summary": [{"text": str(error), "href": "#year"}], "fields": {"year": str(error)}} if error else None
     return render(request, "plans/review.html", title=f"Annual review of {ref}", ref=ref, plan_title=title, year=year if error else str(y), pack=made,
-                  downloads=downloads, errors=errs, status_code=422 if error else 200)  # fmt: skip
+                  downloads=downloads, errors=errs, wide=True, status_code=422 if error else 200)  # fmt: skip
 
 
 @router.get("/plans/{ref}/review.{suffix}", include_in_schema=False)
