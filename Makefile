@@ -26,7 +26,7 @@ $(CSS): $(ASSETS) $(wildcard sara/web/static/*.scss)
 
 install: $(STAMP) $(CSS)
 
-# Create the embedded database, load the bundled real Derbyshire data and the synthetic casework scenario, serve on 127.0.0.1:8000.
+# Create the embedded database, load the bundled real Derbyshire data and the synthetic casework scenario (and its tag trails), serve on 127.0.0.1:8000.
 run: demo-db
 	$(BIN)/sara serve --db $(DB)
 
@@ -38,6 +38,7 @@ demo-db: $(STAMP) $(CSS) pdf-deps
 	$(BIN)/sara load areas demo/derbyshire-districts.geojson.zip --kind district --db $(DB)
 	$(BIN)/sara load police-uk demo/derbyshire-2025-street.zip --db $(DB)
 	$(BIN)/sara demo casework --db $(DB)
+	$(BIN)/sara demo tags --db $(DB)
 
 # PDF documents (WeasyPrint) need Pango from Debian's packages.
 pdf-deps:

@@ -27,6 +27,13 @@ PICTURES = {
     "patrol-phone": ("operations-patrol-phone", 1615),
     "assess": ("assess-result", 1500),
     "admin": ("admin", 1200),
+    "scrutiny": ("reports-scrutiny", 1500),
+    "plan": ("plans", 1400),
+    "chb": ("reports-chb", 1500),
+    "public": ("public-neighbourhood", 1500),
+    "tags": ("tags", 1500),
+    "early-help": ("early-help", 1400),
+    "ocg-profile": ("ocg-profile", 1400),
 }
 
 

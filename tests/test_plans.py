@@ -204,6 +204,10 @@ def test_bad_indicators_are_refused_with_the_field_and_the_fix(world):
     with pytest.raises(Invalid) as e:
         sp.add_indicator(c, ref, "1", "Survey", kind="entered", baseline_period="2025", baseline_value=3, target_value=2, target_date=dt.date(2026, 12, 31))
     assert e.value.field == "source"
+    with pytest.raises(Invalid) as e:
+        sp.add_indicator(c, ref, "1", "Survey", kind="entered", source="residents survey", baseline_period="2025", baseline_value=3, target_value=4,
+                         target_date=dt.date(2026, 12, 31))  # fmt: skip
+    assert e.value.field == "target_value" and "does not reduce the baseline of 3" in str(e.value)
     computed = sp.add_indicator(c, ref, "1", "Burglary", **base, target_date=dt.date(2025, 12, 1))
     with pytest.raises(Invalid) as e:
         sp.enter_value(c, computed["indicator"]["id"], "2025-06", 4)

@@ -170,11 +170,15 @@ def test_a_user_who_never_signed_in_lowers_the_share(url):
     police_users = one(url, "SELECT count(*) FROM app_user u JOIN organisation o ON o.id = u.organisation_id WHERE o.name = 'Derbyshire Constabulary' AND u.active")
     t = tables(url, "insp.bolsover", TO_NOW)["system_use"]
     police = by(t, "organisation", "Derbyshire Constabulary")
-    assert (police["users"], police["signed_in"]) == (police_users, 2) and police["share_pct"] == round(100 * 2 / police_users, 1)
-    assert by(t, "organisation", "Bolsover District Council")["signed_in"] == 1
+    # Other tests may sign in on the shared demo before it is copied: count the sign-ins in the audit trail itself.
+    signed = """SELECT count(DISTINCT a.actor_user_id) FROM audit_event a JOIN app_user u ON u.id = a.actor_user_id JOIN organisation o ON o.id = u.organisation_id
+                WHERE a.action = 'login' AND u.active AND o.name = :o"""  # fmt: skip
+    police_in = one(url, signed, o="Derbyshire Constabulary")
+    assert police_in >= 2 and (police["users"], police["signed_in"]) == (police_users, police_in) and police["share_pct"] == round(100 * police_in / police_users, 1)
+    assert by(t, "organisation", "Bolsover District Council")["signed_in"] == one(url, signed, o="Bolsover District Council") >= 1
     add_user(connect(url), "new.pc", "Derbyshire Constabulary", "problem_owner", PASSWORD)
     after = by(tables(url, "insp.bolsover", TO_NOW)["system_use"], "organisation", "Derbyshire Constabulary")
-    assert (after["users"], after["signed_in"]) == (police_users + 1, 2) and after["share_pct"] < police["share_pct"]
+    assert (after["users"], after["signed_in"]) == (police_users + 1, police_in) and after["share_pct"] < police["share_pct"]
     earlier = tables(url, "insp.bolsover", (dt.date(2025, 1, 1), dt.date(2025, 6, 1)))["system_use"]
     assert earlier.rows == tables(url, "insp.bolsover", TO_NOW)["system_use"].rows  # as at the day the pack is made, whatever its period
 

@@ -508,6 +508,9 @@ def add_indicator(engine: Engine, actor: Actor, ref: str, theme, name: str, *, k
     plan = _writable(engine, actor, ref)
     check_indicator(kind=kind, name=name, baseline_start=baseline_start, baseline_end=baseline_end, target_date=target_date, direction=direction,
                     granularity=granularity, query=query, measure=measure, source=source, tolerance=tolerance, area_code=area_code)  # fmt: skip
+    if (direction == "reduce" and target_value > baseline_value) or (direction == "increase" and target_value < baseline_value):
+        raise PlanError(f"a target of {target_value:g} does not {direction} the baseline of {baseline_value:g}", field="target_value",
+                        fix="give a target on the side of the baseline the indicator aims for, or change its direction")  # fmt: skip
     now = now or audit.utcnow()
     it = sp.PlanIndicator.__table__
     with engine.connect() as conn:

@@ -223,4 +223,4 @@ def ocg_profile(
     for p in pack.sections[-1].paragraphs:
         out.print(p, highlight=False)
     for path in written:
-        out.print(f"wrote {path}", highlight=False)
+        out.print(f"wrote {path}", highlight=False, soft_wrap=True)

@@ -151,7 +151,7 @@ def _pack_out(pack, as_json: bool, html: str | None, pdf: str | None, xlsx: str 
             documents.write_xlsx(pack, xlsx)
             written.append(xlsx)
         if not as_json:
-            out.print(f"wrote {', '.join(written)}", highlight=False)
+            out.print(f"wrote {', '.join(written)}", highlight=False, soft_wrap=True)
     if as_json:
         print_json(pack.to_json())
     elif not (html or pdf or xlsx):

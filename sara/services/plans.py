@@ -497,4 +497,4 @@ def review(ctx: Context, ref: str, year: int) -> Pack:
             f"{sum(1 for r in rows if r[6] == 'worse')} worse."]  # fmt: skip
     return Pack(f"{plan['title']}: annual review {year}", f"{plan['organisation']}: what changed since the baseline",
                 (Section("What changed since the baseline", tuple(said), (changed,)), Section("Actions", (), (actions,))),
-                parameters={"plan": plan["reference"], "year": year}, provenance={"months_loaded": plan["months_loaded"]}, made_at=ctx.now)  # fmt: skip
+                parameters={"plan": plan["reference"], "year": str(year)}, provenance={"months_loaded": plan["months_loaded"]}, made_at=ctx.now)  # fmt: skip

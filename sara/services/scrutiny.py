@@ -80,7 +80,8 @@ def pack(ctx: Context, *, start: str | None = None, end: str | None = None, area
         "previous": periods.span(*events.previous), "baseline": periods.span(*base) if base else None,
         "area": {k: where[k] for k in ("kind", "code", "name")} if where["name"] else None,
     }  # fmt: skip
-    sections = (*events.sections, *_casework(ctx, first, last, where))
+    outcomes = kept(ctx, ("scrutiny outcomes", first, last, where["code"], where["force"]), lambda: _outcomes(ctx, first, last, where))
+    sections = (*events.sections, outcomes, *_casework(ctx, first, last, where))
     return Pack("Neighbourhood crime and anti-social behaviour: performance scrutiny", events.subtitle, sections,
                 parameters=parameters, provenance=copy.deepcopy(events.provenance), made_at=ctx.now)  # fmt: skip
 
@@ -221,6 +222,20 @@ def _lsoas_in(ctx: Context, found: dict) -> frozenset[str]:
         rows = conn.execute(select(Event.lsoa_code).distinct().join(EventArea, EventArea.event_id == Event.id)
                             .where(EventArea.area_id == found["id"], Event.lsoa_code.is_not(None))).scalars().all()  # fmt: skip
     return frozenset(rows)
+
+
+def _outcomes(ctx: Context, first: dt.date, last: dt.date, where: dict) -> Section:
+    """The detection rates and outcome mix of the period's crimes (``sara.services.outcomes``);
+    a period or area with no crimes says so rather than leaving the pack unbuilt."""
+    from sara.services import outcomes
+
+    try:
+        found = outcomes.section(ctx, start=periods.label(first), end=periods.label(last), area=where["code"])
+    except Invalid as exc:
+        return Section("Outcomes", (f"No detection rate: {exc}.",))
+    if where["force"]:
+        return Section(found.title, (*found.paragraphs, f"Outcomes are counted over every force loaded, not {where['force']} alone."), found.tables)
+    return found
 
 
 def _casework(ctx: Context, first: dt.date, last: dt.date, where: dict) -> tuple[Section, ...]:

@@ -81,4 +81,4 @@ def chb(
         for p in section.paragraphs:
             out.print(p, highlight=False)
     for path in written:
-        out.print(f"wrote {path}", highlight=False)
+        out.print(f"wrote {path}", highlight=False, soft_wrap=True)

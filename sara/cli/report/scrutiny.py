@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, fail, in_context, out, print_json, worded
+from sara.cli.base import As, Db, Json, fail, in_context, out, print_json, worded
 from sara.cli.report import report_app
 
-FIELD_OPTIONS.update({"baseline": "--baseline-from"})
 
 @report_app.command("scrutiny")
 def scrutiny(
@@ -37,7 +36,7 @@ def scrutiny(
         return
     _show(made)
     for path in written:
-        out.print(f"wrote {path}", highlight=False)
+        out.print(f"wrote {path}", highlight=False, soft_wrap=True)
 
 
 def _write(made, html: Path | None, pdf: Path | None, xlsx: Path | None, as_json: bool) -> list[str]:

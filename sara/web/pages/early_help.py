@@ -63,7 +63,7 @@ def run_search(request: Request, ctx: Signed, since: Annotated[str, Form(max_len
 
 
 @router.post("/early-help/findings/{finding}/review", include_in_schema=False)
-def review_finding(request: Request, ctx: Signed, finding: Annotated[int, Path(ge=1)], note: Text = ""):
+def review_finding(request: Request, ctx: Signed, finding: Annotated[int, Path(ge=1, le=2**62)], note: Text = ""):
     try:
         services_eh.review(ctx, finding, note)
     except errors.Invalid as exc:
@@ -137,7 +137,7 @@ class ReviewIn(BaseModel):
 
 
 @router.post("/api/early-help/findings/{finding}/review", tags=["early help"])
-def api_review(ctx: Signed, finding: Annotated[int, Path(ge=1)], body: ReviewIn) -> dict:
+def api_review(ctx: Signed, finding: Annotated[int, Path(ge=1, le=2**62)], body: ReviewIn) -> dict:
     """Record the team's review of one crime of one young person (``sara early-help review``)."""
     return services_eh.review(ctx, finding, body.note)
 
