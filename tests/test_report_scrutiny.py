@@ -43,6 +43,30 @@ def policeuk_counts() -> Counter:
     return counts
 
 
+def test_a_drawn_area_counts_the_events_inside_it(demo_url, tmp_path):
+    """A zone drawn round Bolsover town centre and loaded as a custom area: the pack counts
+    exactly the police.uk rows whose point lies inside it."""
+    from tests.web import copy_of
+
+    box = (-1.31, 53.22, -1.27, 53.24)
+    zone = tmp_path / "zone.geojson"
+    ring = [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]], [box[0], box[1]]]
+    zone.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "Z1", "name": "Town centre zone"},
+                                                                            "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))  # fmt: skip
+    url = copy_of(demo_url, tmp_path)
+    assert sara("load", "areas", str(zone), "--kind", "custom", "--code-field", "code", "--name-field", "name", "--db", url).exit_code == 0
+    inside = Counter()
+    for month in range(1, 13):
+        with open(shared("policeuk", "derbyshire-2025", f"2025-{month:02d}-derbyshire-street.csv"), newline="", encoding="utf-8-sig") as f:
+            for row in csv.DictReader(f):
+                if row["Longitude"] and box[0] < float(row["Longitude"]) < box[2] and box[1] < float(row["Latitude"]) < box[3]:
+                    inside["asb" if row["Crime type"] == "Anti-social behaviour" else "crime"] += 1
+    pack = ok_json("report", "scrutiny", "--area", "Town centre zone", "--as", "analyst", "--db", url, env=DEMO)
+    assert pack["parameters"]["area"] == {"kind": "custom", "code": "Z1", "name": "Town centre zone"}
+    assert table(pack, "crime_by_type")["by"]["Total"]["current"] == inside["crime"] > 0
+    assert table(pack, "asb_by_type")["by"]["Total"]["12 months to December 2025"] == inside["asb"] > 0
+
+
 def test_demo_crime_by_type_counts_each_police_uk_category(demo_pack):
     counts = policeuk_counts()
     asb = counts.pop("Anti-social behaviour")

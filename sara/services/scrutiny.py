@@ -43,7 +43,7 @@ from sara.services.kept import kept
 ASB_TYPES = ("Environmental", "Nuisance", "Personal")
 UNKNOWN = "Unknown"
 ASB_NAMES = {"anti-social behaviour", "anti social behaviour", "antisocial behaviour", "asb"}
-AREA_KINDS = ("district", "ward", "lsoa")
+AREA_KINDS = ("district", "ward", "lsoa", "custom")  # custom: an area drawn and loaded with `load areas --kind custom`
 POSSESSION, TRAFFICKING, UNSPLIT = "Possession", "Trafficking", "Drugs (not split)"
 PROFILE_MONTHS = 6
 # The report's own caveats on comparing forces (Derbyshire PCC performance scrutiny, 17 May 2022, 5.18 and 5.19).
@@ -167,8 +167,8 @@ def _baseline(baseline: str | None, first: dt.date, last: dt.date) -> tuple[dt.d
 
 
 def resolve_area(ctx: Context, spec: str | None) -> dict:
-    """The area a pack covers: ``{"kind", "code", "name", "lsoa_codes"}``. A district, ward or
-    LSOA by its code or name (as ``sara.report.select.find_area`` resolves them), a force by
+    """The area a pack covers: ``{"kind", "code", "name", "lsoa_codes"}``. A district, ward,
+    LSOA or drawn (custom) area by its code or name (as ``sara.report.select.find_area`` resolves them), a force by
     name (police.uk's "Reported by" or "Falls within", or a mapped source's name: kind None),
     or None for everything loaded (kind, code, name and lsoa_codes None: the whole force)."""
     if spec is None or not str(spec).strip():
@@ -187,7 +187,7 @@ def resolve_area(ctx: Context, spec: str | None) -> dict:
         raise Invalid(f"no loaded district, ward, LSOA or force is called {spec!r}", field="area",
                       fix="give one by its code or name (`sara status` lists the sources and area kinds loaded), or give no area for everything loaded") from None  # fmt: skip
     if found["kind"] not in AREA_KINDS:
-        raise Invalid(f"{spec!r} is a drawn area, not a district, ward or LSOA", field="area", fix="name a district, ward or LSOA")
+        raise Invalid(f"{spec!r} is a {found['kind']} area", field="area", fix="name a district, ward, LSOA or drawn area")
     return {"kind": found["kind"], "code": found["code"], "name": found["name"] or found["code"], "lsoa_codes": _lsoas_in(ctx, found),
             "id": found["id"], "force": None}  # fmt: skip
 

@@ -39,11 +39,11 @@ def _pack(ctx: Context, q: dict[str, str]):
 
 
 def _areas(ctx: Context) -> list[dict]:
-    """The loaded districts, wards and LSOAs as the area field offers them: a value the pack
+    """The loaded districts, wards, LSOAs and drawn areas as the area field offers them: a value the pack
     resolves (the name, or KIND:CODE where names are shared) and the label people read."""
     known = services_explore.options(ctx)
     return [{"value": a["name"] if a["label"] == a["name"] else f"{a['kind']}:{a['code']}", "label": a["label"]}
-            for kind in ("district", "ward", "lsoa") for a in known["areas"].get(kind, [])]  # fmt: skip
+            for kind in ("district", "ward", "lsoa", "custom") for a in known["areas"].get(kind, [])]  # fmt: skip
 
 
 def _form(request: Request, ctx: Signed, q: dict[str, str], made=None, error: Invalid | None = None):
@@ -106,6 +106,6 @@ def scrutiny_html(request: Request, ctx: Signed):
 @router.get("/api/reports/scrutiny", tags=["reports"])
 def api_scrutiny(request: Request, ctx: Signed) -> dict:
     """The performance scrutiny pack, as ``sara report scrutiny --json`` prints it: parameters
-    ``from``, ``to`` (YYYY-MM), ``area`` (a district, ward or LSOA by code or name) and
+    ``from``, ``to`` (YYYY-MM), ``area`` (a district, ward, LSOA or drawn area by code or name) and
     ``baseline`` (the first month of a baseline period)."""
     return _pack(ctx, _query(request)).to_json()
