@@ -6,6 +6,8 @@ profile."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sara.store.engine import connect
@@ -81,9 +83,55 @@ def test_a_lead_walks_the_groups_and_the_profile(demo, page):
         walk(page, "ocg")
         page.click(f"a[href='/ocg/{made['line']}']")
         assert page.locator("#member-table").inner_text().count("synthetic") == 3
-        walk(page, "ocg-group")
+        walk(page, "ocg-group")  # with the lead's forms: a member, a score, a review, a disruption
+        page.goto(f"{base}/ocg/new")
+        walk(page, "ocg-new")
         page.goto(f"{base}/ocg/profile")
         page.wait_for_selector("#profile-map path.leaflet-interactive")
         assert page.locator("#profile-map path.leaflet-interactive").count() == 194  # every ward
         walk(page, "ocg-profile")
         assert not page.errors, page.errors
+
+
+def test_a_group_is_added_and_scored_from_the_browser_and_its_json_twins(demo):
+    url, made = demo
+    c = client(url, "pc.dexter")
+    form = c.get("/ocg/new")
+    assert form.status_code == 200 and 'name="kind"' in form.text
+    token = csrf(form.text)
+    bad = c.post("/ocg", data={"csrf_token": token, "name": "", "kind": "usg", "areas": "Bolsover North West"})
+    assert bad.status_code == 422 and 'href="#name"' in bad.text and "Bolsover North West" in bad.text  # what was typed is kept
+    taken = c.get(f"/api/ocg/{made['gang']}").json()["name"]
+    twice = c.post("/ocg", data={"csrf_token": token, "name": taken, "kind": "usg"})
+    assert twice.status_code == 422 and "already mapped as" in twice.text and 'href="#name"' in twice.text
+    r = c.post("/ocg", data={"csrf_token": token, "name": "Station Road crew (synthetic)", "kind": "usg", "areas": "Bolsover North West"}, follow_redirects=False)
+    assert r.status_code == 303
+    ref = r.headers["location"].rsplit("/", 1)[1]
+    group = c.get(f"/api/ocg/{ref}").json()
+    assert group["name"] == "Station Road crew (synthetic)" and group["kind"] == "usg" and group["scores"] == []
+    page = c.get(f"/ocg/{ref}")
+    keys = re.findall(r'name="answer_([a-z_]+)"', page.text)
+    assert keys, "the scoring form asks every factor"
+    half = {f"answer_{k}": "1" for k in keys[:-1]}
+    missing = c.post(f"/ocg/{ref}/scores", data={"csrf_token": csrf(page.text), **half})
+    assert missing.status_code == 422 and keys[-1] in missing.text
+    done = c.post(f"/ocg/{ref}/scores", data={"csrf_token": csrf(page.text), **half, f"answer_{keys[-1]}": "2"}, follow_redirects=False)
+    assert done.status_code == 303
+    scored = c.get(f"/api/ocg/{ref}").json()["scores"]
+    assert len(scored) == 1 and {f["factor"]: f["answer"] for f in scored[0]["factors"]} == {k: (2 if k == keys[-1] else 1) for k in keys}
+    # the JSON twins call the same functions
+    twin = c.post("/api/ocg", json={"name": "Second crew (synthetic)", "kind": "county_line", "areas": []}, headers={"X-CSRF-Token": csrf(page.text)})
+    assert twin.status_code == 200 and twin.json()["kind"] == "county_line"
+    again = c.post(f"/api/ocg/{twin.json()['id']}/scores", json={"answers": {k: 0 for k in keys}}, headers={"X-CSRF-Token": csrf(page.text)})
+    assert again.status_code == 200
+    shown = ok_json("ocg", "show", twin.json()["id"], "--as", "pc.dexter", "--db", url, env=ENV)["scores"][0]
+    assert {f["factor"]: f["answer"] for f in shown["factors"]} == {k: 0 for k in keys}
+
+
+def test_a_partner_may_not_add_or_score_a_group(demo):
+    url, made = demo
+    c = client(url, "housing.officer")
+    token = csrf(c.get("/today").text)
+    assert c.get("/ocg/new").status_code == 403
+    assert c.post("/ocg", data={"csrf_token": token, "name": "X", "kind": "usg"}).status_code == 403
+    assert c.post(f"/ocg/{made['line']}/scores", data={"csrf_token": token, "answer_intent": "1"}).status_code == 403

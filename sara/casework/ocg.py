@@ -193,7 +193,7 @@ def _area(conn, code: str) -> dict:
     code = (code or "").strip()
     rows = conn.execute(select(Area.kind, Area.code, Area.name).where((Area.code == code) | (Area.name == code))).mappings().all()
     if not rows:
-        raise RecordError(f"no loaded area {code!r}", field="areas", fix="give a ward, LSOA or district by its code or name (sara data areas lists them)")
+        raise RecordError(f"no loaded area {code!r}", field="areas", fix="give a loaded ward, LSOA or district by its code or name")
     return dict(sorted(rows, key=lambda r: AREA_KINDS.index(r["kind"]) if r["kind"] in AREA_KINDS else 9)[0])
 
 

@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from sara import errors
@@ -44,6 +45,51 @@ def _partner(ctx: Context, request: Request) -> bool:
 def ocg_list(request: Request, ctx: Signed):
     data = service.list_groups(ctx)
     return render(request, "ocg/list.html", title="Organised crime groups", data=data, wide=True)
+
+
+NEW_FIELDS = ("name", "kind", "lead", "areas", "description")
+
+
+def _new_page(request: Request, ctx: Context, *, error: errors.Invalid | None = None, typed: dict | None = None):
+    return render(request, "ocg/new.html", title="Add a group", kinds=cocg.KINDS, typed=typed or {}, errors=errors_of(error),
+                  status_code=422 if error else 200)  # fmt: skip
+
+
+@router.get("/ocg/new", include_in_schema=False)
+def new_group_page(request: Request, ctx: Signed):
+    service.list_groups(ctx)  # the same refusal as the list for those who may not see groups
+    return _new_page(request, ctx)
+
+
+@router.post("/ocg", include_in_schema=False)
+def new_group(request: Request, ctx: Signed, name: Short = "", kind: Short = "", lead: Short = "", areas: Long = "", description: Long = ""):
+    typed = {"name": name, "kind": kind, "lead": lead, "areas": areas, "description": description}
+    try:
+        made = service.add(ctx, name, kind, lead=lead.strip() or None, description=description.strip() or None, areas=_areas(areas))
+    except errors.Invalid as exc:
+        return _new_page(request, ctx, error=exc, typed=typed)
+    except errors.Conflict as exc:  # a group of that name is mapped already: say so beside the name
+        return _new_page(request, ctx, error=errors.Invalid(str(exc), field="name"), typed=typed)
+    return RedirectResponse(f"/ocg/{made['id']}", status_code=303)
+
+
+def _areas(text: str) -> list[str]:
+    """Areas typed one per line or separated by semicolons (names may hold commas and spaces)."""
+    return [a.strip() for a in text.replace(";", "\n").splitlines() if a.strip()]
+
+
+class GroupIn(BaseModel):
+    name: str = Field(max_length=200, description="The group's name.")
+    kind: str = Field(max_length=20, description="ocg, usg or county_line.")
+    lead: str | None = Field(None, max_length=60, description="The lead responsible officer's username (default: you).")
+    areas: list[str] = Field(default_factory=list, max_length=50, description="Areas it operates in, by code or name.")
+    description: str | None = Field(None, max_length=4000)
+
+
+@router.post("/api/ocg", tags=["ocg"])
+def api_new_group(ctx: Signed, body: GroupIn) -> dict:
+    """Map a group (``sara ocg add``); the group as ``sara ocg show --json`` gives it."""
+    return service.add(ctx, body.name, body.kind, lead=body.lead, description=body.description, areas=body.areas)
 
 
 @router.get("/api/ocg", tags=["ocg"])
@@ -181,3 +227,31 @@ def add_disruption(request: Request, ctx: Signed, ref: Ref, kind: Short = "", on
     except errors.Invalid as exc:
         return _group_page(request, ctx, ref, error=exc, form="disruption", typed=typed)
     return RedirectResponse(f"/ocg/{ref}#disruptions", status_code=303)
+
+
+@router.post("/ocg/{ref}/scores", include_in_schema=False)
+async def add_score(request: Request, ctx: Signed, ref: Ref):
+    form = await request.form()
+    answers, typed = {}, {}
+    try:
+        for f in service.instrument(ctx)["factors"]:
+            value = str(form.get(f"answer_{f['key']}", "")).strip()
+            typed[f"answer_{f['key']}"] = value
+            if value:
+                if not value.isdigit():
+                    raise errors.Invalid(f"{value!r} is not an answer to {f['label']}", field=f"answer_{f['key']}", fix="choose one of the answers listed")
+                answers[f["key"]] = int(value)
+        service.score(ctx, ref, answers)
+    except errors.Invalid as exc:
+        return _group_page(request, ctx, ref, error=exc, form="score", typed=typed)
+    return RedirectResponse(f"/ocg/{ref}#scores", status_code=303)
+
+
+class ScoreIn(BaseModel):
+    answers: dict[str, int] = Field(max_length=50, description="Each factor's answer, 0 to its scale (``sara ocg score --factors`` lists them).")
+
+
+@router.post("/api/ocg/{ref}/scores", tags=["ocg"])
+def api_score(ctx: Signed, ref: Ref, body: ScoreIn) -> dict:
+    """Score the group on the instrument in force (``sara ocg score``)."""
+    return service.score(ctx, ref, body.answers)
