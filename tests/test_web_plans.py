@@ -212,9 +212,9 @@ def post_form(c, path: str, data: dict, token: str):
 
 COMPUTED = {"theme": "1", "name": "Anti-social behaviour, Bolsover", "code": "ASB1", "kind": "computed", "categories": ["Anti-social behaviour"],
             "area": "Bolsover", "measure": "count", "granularity": "month", "direction": "reduce", "baseline_period": "2025-01:2025-03",
-            "target_value": "150", "target_date": "2026-03-31", "tolerance": "10"}  # fmt: skip
+            "target_value": "70", "target_date": "2026-03-31", "tolerance": "10"}  # fmt: skip
 RATE = COMPUTED | {"name": "Anti-social behaviour per 1,000 residents, Bolsover", "code": "ASB2", "measure": "rate_per_1000", "granularity": "quarter",
-                   "baseline_period": "2025-Q1", "target_value": "5"}  # fmt: skip
+                   "baseline_period": "2025-Q1", "target_value": "2.5"}  # fmt: skip
 ENTERED = {"theme": "1", "name": "Residents feeling safe after dark (%)", "kind": "entered", "source": "Residents' survey (synthetic)", "granularity": "quarter",
            "direction": "increase", "baseline_period": "2025-Q1", "baseline_value": "55", "target_value": "65", "target_date": "2026-12-31", "tolerance": "10"}  # fmt: skip
 
