@@ -8,15 +8,10 @@ marked on its field, with status 422; an operation the reader may not see is not
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 
 from sara.access.permissions import PermissionDenied
 from sara.casework import patrols
@@ -24,12 +19,12 @@ from sara.errors import Invalid
 from sara.services import Context
 from sara.services import chb as service
 from sara.web.auth import signed_in
+from sara.web.downloads import pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
 Signed = Annotated[Context, Depends(signed_in)]
 FIELDS = ("operation", "baseline", "categories")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -69,26 +64,13 @@ def chb_page(request: Request, ctx: Signed):
 
 
 def _download(request: Request, ctx: Context, suffix: str):
-    from sara.report import documents
-
     q = _query(request)
     try:
         made = _pack(ctx, q)
     except Invalid as exc:
         return _form(request, ctx, q, error=exc)
     slug = re.sub(r"[^a-z0-9]+", "-", made.parameters["operation"].lower()).strip("-") or "operation"
-    name = f"chb-{slug}-{made.parameters['baseline']}.{suffix}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if suffix == "html":
-        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
-    folder = Path(tempfile.mkdtemp(prefix="sara-chb-"))
-    try:
-        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+    return pack_download(made, f"chb-{slug}-{made.parameters['baseline']}", suffix)
 
 
 @router.get("/reports/chb.pdf", include_in_schema=False)

@@ -10,22 +10,19 @@ partner reading a group is refused (403), an unknown group is not found."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
 from sara import errors
 from sara.casework import ocg as cocg
 from sara.services import Context
 from sara.services import ocg as service
 from sara.web.auth import signed_in
+from sara.web.downloads import pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
@@ -33,7 +30,6 @@ Signed = Annotated[Context, Depends(signed_in)]
 Ref = Annotated[str, PathParam(pattern=r"^OCG-\d{4}-\d{4,}$")]
 Short = Annotated[str, Form(max_length=60)]
 Long = Annotated[str, Form(max_length=4000)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _partner(ctx: Context, request: Request) -> bool:
@@ -115,21 +111,8 @@ def profile_page(request: Request, ctx: Signed):
 
 
 def _download(request: Request, ctx: Context, suffix: str):
-    from sara.report import documents
-
     made = _profile(ctx, request)
-    name = f"soc-profile{'-partner' if made.parameters['partner'] else ''}-{made.parameters['start']}-{made.parameters['end']}.{suffix}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if suffix == "html":
-        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
-    folder = Path(tempfile.mkdtemp(prefix="sara-ocg-"))
-    try:
-        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+    return pack_download(made, f"soc-profile{'-partner' if made.parameters['partner'] else ''}-{made.parameters['start']}-{made.parameters['end']}", suffix)
 
 
 @router.get("/ocg/profile.pdf", include_in_schema=False)

@@ -22,22 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
-from starlette.background import BackgroundTask
 
 from sara import errors
 from sara.casework import plans as cp
 from sara.services import Context
 from sara.services import plans as service
 from sara.web.auth import signed_in
+from sara.web.downloads import pack_download
 from sara.web.render import render
 
 router = APIRouter()
@@ -45,7 +42,6 @@ Signed = Annotated[Context, Depends(signed_in)]
 Ref = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
 Id = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 Year = Annotated[str, Query(max_length=10)]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Short = Annotated[str, Form(max_length=40)]
 Text = Annotated[str, Form(max_length=300)]
 Long = Annotated[str, Form(max_length=4000)]
@@ -149,36 +145,19 @@ def _plan_page(request: Request, ctx: Context, ref: str, *, error: errors.Invali
                   status_code=422 if error else 200)  # fmt: skip
 
 
-def _download(made, name: str, suffix: str):
-    from sara.report import documents
-
-    name = f"{re.sub(r'[^A-Za-z0-9-]+', '', name)}.{suffix}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if suffix == "html":
-        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
-    folder = Path(tempfile.mkdtemp(prefix="sara-plan-"))
-    try:
-        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
-
-
 @router.get("/plans/{ref}.pdf", include_in_schema=False)
 def plan_pdf(ctx: Signed, ref: Ref):
-    return _download(service.document(ctx, ref), f"plan-{ref}", "pdf")
+    return pack_download(service.document(ctx, ref), f"plan-{ref}", "pdf")
 
 
 @router.get("/plans/{ref}.xlsx", include_in_schema=False)
 def plan_xlsx(ctx: Signed, ref: Ref):
-    return _download(service.document(ctx, ref), f"plan-{ref}", "xlsx")
+    return pack_download(service.document(ctx, ref), f"plan-{ref}", "xlsx")
 
 
 @router.get("/plans/{ref}.html", include_in_schema=False)
 def plan_html(ctx: Signed, ref: Ref):
-    return _download(service.document(ctx, ref), f"plan-{ref}", "html")
+    return pack_download(service.document(ctx, ref), f"plan-{ref}", "html")
 
 
 DONE = {"plan": "The plan is made: now add its themes, their priority issues and actions, and its indicators.", "theme": "The theme is added.",
@@ -339,7 +318,7 @@ def review_page(request: Request, ctx: Signed, ref: Ref, year: Year = ""):
 @router.get("/plans/{ref}/review.{suffix}", include_in_schema=False)
 def review_download(ctx: Signed, ref: Ref, suffix: Annotated[str, PathParam(pattern="^(pdf|xlsx|html)$")], year: Year = ""):
     y = _year(year, ctx)
-    return _download(service.review(ctx, ref, y), f"plan-{ref}-review-{y}", suffix)
+    return pack_download(service.review(ctx, ref, y), f"plan-{ref}-review-{y}", suffix)
 
 
 # ---------------------------------------------------------------- the JSON twins

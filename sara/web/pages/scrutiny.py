@@ -7,27 +7,22 @@ refuses comes back on the same form, marked on its field, with status 422."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 
 from sara.errors import Invalid
 from sara.services import Context
 from sara.services import explore as services_explore
 from sara.services import scrutiny as service
 from sara.web.auth import signed_in
+from sara.web.downloads import pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
 Signed = Annotated[Context, Depends(signed_in)]
 FIELDS = ("from", "to", "area", "baseline")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -67,25 +62,12 @@ def scrutiny_page(request: Request, ctx: Signed):
 
 
 def _download(request: Request, ctx: Context, suffix: str):
-    from sara.report import documents
-
     q = _query(request)
     try:
         made = _pack(ctx, q)
     except Invalid as exc:
         return _form(request, ctx, q, error=exc)
-    name = f"scrutiny-{made.parameters.get('from', '')}-{made.parameters.get('to', '')}.{suffix}".replace("--", "-")
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if suffix == "html":
-        return Response(documents.html(made), media_type="text/html; charset=utf-8", headers=headers)
-    folder = Path(tempfile.mkdtemp(prefix="sara-scrutiny-"))
-    try:
-        path = (documents.write_pdf if suffix == "pdf" else documents.write_xlsx)(made, folder / name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return FileResponse(path, media_type="application/pdf" if suffix == "pdf" else XLSX, headers=headers,
-                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))  # fmt: skip
+    return pack_download(made, f"scrutiny-{made.parameters.get('from', '')}-{made.parameters.get('to', '')}", suffix)
 
 
 @router.get("/reports/scrutiny.pdf", include_in_schema=False)
