@@ -27,7 +27,7 @@ from sqlalchemy import Engine, and_, func, select
 
 from sara.access.agreements import add_agreement
 from sara.access.users import MIN_PASSWORD, add_organisation, add_user, get_actor, organisation_id
-from sara.casework import case_review, demo_early_help, demo_ocg, demo_plan, demo_publication, patrols, people, premises, problems, risk
+from sara.casework import case_review, demo_assets, demo_concerns, demo_early_help, demo_messages, demo_ocg, demo_plan, demo_publication, demo_surveys, demo_watch, patrols, people, premises, problems, risk
 from sara.casework import interventions as iv
 from sara.casework.clock import LONDON
 from sara.errors import Invalid, NotFound
@@ -147,6 +147,10 @@ def load(engine: Engine, *, today: dt.date | None = None, password: str | None =
     made["published"] = demo_publication.load(engine)
     made["early_help"] = demo_early_help.load(engine, today=today)
     made["group"] = demo_ocg.load(engine)
+    # The community side (issue 13): services, Neighbourhood Watch, messaging, a survey and public reports.
+    made["community"] = {"assets": demo_assets.load(engine, today=today), "watch": demo_watch.load(engine, today=today),
+                         "messages": demo_messages.load(engine, today=today), "surveys": demo_surveys.load(engine, today=today),
+                         "concerns": demo_concerns.load(engine, today=today)}  # fmt: skip
     return made
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from sara.cli import access, data, demo, early_help, ocg, outcomes, patrols, people, plans, powers, problems, publication, report, scan, tags  # noqa: F401  (each registers its commands on ``app``)
+from sara.cli import access, assets, concerns, data, demo, early_help, messages, ocg, outcomes, patrols, people, plans, powers, problems, publication, report, scan, surveys, tags, watch  # noqa: F401  (each registers its commands on ``app``)
 from sara.cli.base import app
 
 __all__ = ["app", "main"]

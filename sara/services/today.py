@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sara.casework import interventions, patrols, people, problems, risk
 from sara.casework.clock import LONDON
 from sara.errors import Forbidden, Invalid
-from sara.services import Context, early_help, ocg, scan
+from sara.services import Context, concerns, early_help, ocg, scan, watch
 from sara.services import data as services_data
 from sara.services.kept import kept
 from sara.store.schema import Area, EventArea, Load
@@ -154,8 +154,9 @@ def today(ctx: Context, *, area: str | None = None) -> dict:
         "repeat_victims": _if_allowed(lambda: people.repeat_victims(engine, actor, today=day, purpose="Today: repeat victims")),
         "reviews_due": _if_allowed(lambda: risk.reviews_due(engine, actor, at=day, within_days=7, purpose="Today: risk reviews due")),
         "patrols_planned": None if ops is None else _patrols_planned(ops, day),
-        # The team jobs the user's organisation does: the early-help search's new finds, organised crime group reviews overdue.
-        "team": early_help.today_items(ctx) + ocg.today_items(ctx),
+        # The team jobs the user's organisation does: the early-help search's new finds, organised crime group reviews overdue,
+        # Neighbourhood Watch coordinators not contacted within the standard, public concerns waiting for moderation.
+        "team": early_help.today_items(ctx) + ocg.today_items(ctx) + watch.today_items(ctx) + concerns.today_items(ctx),
         "data": {"sources": [{"name": s["name"], "forces": list(s["forces"]), "events": s["events"], "last_month": s["last_month"]} for s in status["sources"]],
                  "freshness": status["freshness"]},  # fmt: skip
     }

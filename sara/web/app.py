@@ -31,7 +31,7 @@ from sara.web.charts import month_chart  # noqa: F401  (re-exported for the test
 from sara.web.render import number, render  # noqa: F401
 
 # One module per area of work, each with a ``router`` (sara/web/pages/<name>.py).
-PAGES = ("signin", "status", "today", "explore", "problems", "powers", "people", "operations", "assess", "tags", "early_help", "ocg", "reports", "scrutiny", "chb", "plans", "public", "admin")
+PAGES = ("signin", "status", "today", "explore", "problems", "powers", "people", "operations", "assess", "tags", "early_help", "ocg", "reports", "scrutiny", "chb", "plans", "public", "community", "assets", "watch", "messages", "surveys", "concerns", "admin")
 log = logging.getLogger("sara.web")
 
 STATUS = {NotFound: 404, Unauthenticated: 401, Forbidden: 403, Conflict: 409, Invalid: 422, TooMany: 429}

@@ -29,6 +29,7 @@ NAVIGATION = (
     ("/assess", "Assess", None),
     ("/early-help", "Early help", may_use_early_help),
     ("/ocg", "Organised crime", may_use_ocg),
+    ("/community", "Community", None),
     ("/reports", "Reports", None),
     ("/admin", "Administration", {"administrator", "lead"}),
 )

@@ -1,0 +1,21 @@
+"""surveys: versioned questionnaires, responses by area with no personal data unless consented, results with margins of error
+
+Revision ID: 0019
+Revises: 0018
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0019'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
