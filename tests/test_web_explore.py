@@ -159,6 +159,8 @@ def test_the_page_in_a_browser_draws_the_areas_and_the_hot_cells(demo_url, page)
         page.locator("#views").scroll_into_view_if_needed()
         page.wait_for_selector("#trends-table", timeout=60_000)  # a tab loads when it comes into view
         page.click("a.govuk-tabs__tab[href='#repeats']")
+        # A tab's view loads when it is seen (hx-trigger "intersect"): on a loaded machine the map may still move the page after the click.
+        page.locator("#repeats").scroll_into_view_if_needed()
         page.wait_for_selector("#repeats-table", timeout=60_000)
         page.wait_for_load_state("networkidle")
         walk(page, "explore")
