@@ -170,30 +170,43 @@ class _Problems(list):
         self.append(message)
 
 
-def read_mapping(path: str | Path) -> Mapping:
-    """The mapping in the TOML file ``path``, checked; ``Invalid`` says what to fix."""
-    path = Path(path)
+def mapping_text(path: str | Path) -> str:
+    """The text of the mapping file ``path`` (UTF-8); ``Invalid`` (field ``mapping``) if it
+    cannot be read. Every reader of a mapping (events, trails) reads its file so."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise Invalid(f"mapping {path}: no such file", field="mapping") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid(f"mapping {path}: cannot read it ({exc})", field="mapping") from None
-    return parse_mapping(text, path.name)
+
+
+def read_mapping(path: str | Path) -> Mapping:
+    """The mapping in the TOML file ``path``, checked; ``Invalid`` says what to fix."""
+    return parse_mapping(mapping_text(path), Path(path).name)
+
+
+def toml_of(text: str, name: str) -> dict:
+    """The TOML ``text`` of the mapping ``name`` as a table; ``Invalid`` if it is not TOML."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise Invalid(f"mapping {name} is not valid TOML: {exc}", field="mapping") from None
+
+
+def refuse(problems: list[str], name: str) -> None:
+    """Raise the problems found in the mapping ``name``, all in one ``Invalid``; none: return."""
+    if len(problems) == 1:
+        raise Invalid(f"mapping {name}: {problems[0]}", field="mapping")
+    if problems:
+        raise Invalid(f"mapping {name} has {len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems), field="mapping")
 
 
 def parse_mapping(text: str, name: str = "mapping") -> Mapping:
     """The mapping in TOML ``text`` (``name`` is used in messages), checked."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"mapping {name} is not valid TOML: {exc}", field="mapping") from None
     problems = _Problems()
-    mapping = _build(data, name, problems)
-    if problems:
-        if len(problems) == 1:
-            raise Invalid(f"mapping {name}: {problems[0]}", field="mapping")
-        raise Invalid(f"mapping {name} has {len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems), field="mapping")
+    mapping = _build(toml_of(text, name), name, problems)
+    refuse(problems, name)
     assert mapping is not None
     return mapping
 

@@ -30,7 +30,6 @@ only its analysts and administrators see them.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +38,12 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Engine, func, insert, select
 
-from sara.errors import Invalid
 from sara.intake import checks
 from sara.intake.csvfile import CsvReader
 from sara.intake.files import expand
 from sara.intake.load import _quarantine, source_id
 from sara.intake.mapped import _coordinate_rules, _with_coordinates, check_source
-from sara.intake.mapping import Mapping, _build, _Problems, missing_columns
+from sara.intake.mapping import Mapping, _build, _Problems, mapping_text, missing_columns, refuse, toml_of
 from sara.intake.rows import LINE, RefusedFile, Rejected, storable
 from sara.store import bulk
 from sara.store.schema import Load
@@ -56,9 +54,24 @@ SUFFIXES = (".csv",)
 AT = "_at"
 ZERO = "a fix at (0, 0): the tag had no position (remove the row, or give the fix's real coordinates)"
 OUT_OF_ORDER = "time out of order: at or before an earlier fix of the same wearer in this file (sort the export by wearer and time, and remove repeated fixes)"
-OUTSIDE = "a fix outside the wearer's monitoring period (check the time, or the wearer's monitoring period: sara tags wearer add REF --from --to)"
+OUTSIDE = "a fix outside the wearer's monitoring period (check the fix's time, or the monitoring period recorded for the wearer)"
 AWARE = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M%z")
 NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+EXAMPLE_MAPPING = """# A trail export's columns: change the names in quotes to your export's.
+source = "Electronic monitoring trails"
+
+[columns]
+wearer = "Tag ID"          # the tag or wearer reference
+accuracy = "Accuracy (m)"  # optional: remove the line if the export has none
+
+[time]
+occurred = "Fix time (UTC)"  # each fix's time: UTC unless it carries an offset
+
+[coordinates]
+lon = "Longitude"
+lat = "Latitude"
+# or, for easting/northing: x = "Easting", y = "Northing", crs = "EPSG:27700"
+"""
 
 
 @dataclass(frozen=True)
@@ -78,22 +91,13 @@ class TrailMapping:
 
 
 def read_trail_mapping(path: str | Path) -> TrailMapping:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise Invalid(f"mapping {path}: no such file", field="mapping") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Invalid(f"mapping {path}: cannot read it ({exc})", field="mapping") from None
-    return parse_trail_mapping(text, path.name)
+    """The trail mapping in the TOML file ``path``, checked; ``Invalid`` says what to fix."""
+    return parse_trail_mapping(mapping_text(path), Path(path).name)
 
 
 def parse_trail_mapping(text: str, name: str = "mapping") -> TrailMapping:
     """The trail mapping in TOML ``text``, checked; ``Invalid`` names every problem."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"mapping {name} is not valid TOML: {exc}", field="mapping") from None
+    data = toml_of(text, name)
     problems = _Problems()
     columns = data.get("columns") if isinstance(data.get("columns"), dict) else {}
     wearer, accuracy = columns.pop("wearer", None), columns.pop("accuracy", None)
@@ -116,10 +120,7 @@ def parse_trail_mapping(text: str, name: str = "mapping") -> TrailMapping:
         problems.add("a trail mapping needs [coordinates]: lon and lat, or x and y with their crs")
     if not problems:
         mapping = _build(data, name, problems)
-    if problems:
-        if len(problems) == 1:
-            raise Invalid(f"mapping {name}: {problems[0]}", field="mapping")
-        raise Invalid(f"mapping {name} has {len(problems)} problems:\n" + "\n".join(f"- {p}" for p in problems), field="mapping")
+    refuse(problems, name)
     return TrailMapping(mapping, wearer.strip(), accuracy.strip() if accuracy else None)
 
 
