@@ -127,9 +127,7 @@ def add_wearer(engine: Engine, actor, reference: str, *, person: str | None = No
     """Record a wearer of the actor's organisation, or change one (its person, monitoring
     period, criteria). ``monitoring_to`` as a date is exclusive of the next day: the period
     includes it. ``person`` is a PER- reference the actor may see at summary scope or more."""
-    _check(actor)
-    if not can(actor, "write", "person", actor.organisation_id):
-        raise PermissionDenied(REFUSED)
+    check_load(actor)
     reference = (reference or "").strip()
     if not reference or len(reference) > 100:
         raise Invalid("a wearer needs the tag or wearer reference of the trail exports (at most 100 characters)", field="reference")
@@ -291,14 +289,25 @@ def _hit(crime: dict, h, wearer: dict, points: pl.DataFrame, px, py, views: dict
             "person": _person_shown(views, wearer["person_ref"]), "points": near}  # fmt: skip
 
 
+def may_load(actor) -> bool:
+    """Whether ``check_load`` lets the actor load trails and record wearers (the pages show the forms)."""
+    return may_use(actor) and can(actor, "read", "person", actor.organisation_id).allowed and can(actor, "write", "person", actor.organisation_id).allowed
+
+
+def check_load(actor) -> None:
+    """Refuse, with the one message, a user who may not load trails (or record wearers): police
+    and probation users whose role writes people at home."""
+    _check(actor)
+    if not can(actor, "write", "person", actor.organisation_id):
+        raise PermissionDenied(REFUSED)
+
+
 def load_trails(engine: Engine, actor, paths: list[str], mapping: str, *, now: dt.datetime | None = None) -> dict:
     """Load trail exports as the actor's organisation's (police or probation users whose role
     writes people at home)."""
     from sara.intake.trails import load_trails as load
 
-    _check(actor)
-    if not can(actor, "write", "person", actor.organisation_id):
-        raise PermissionDenied(REFUSED)
+    check_load(actor)
     now = now or audit.utcnow()
     report = load(engine, paths, mapping, organisation_id=actor.organisation_id, now=now)
     audit.append(engine, audit.Entry("create", actor, SUBJECT, report["source"], owner_org_id=actor.organisation_id, purpose="loading tag trails",
@@ -306,4 +315,4 @@ def load_trails(engine: Engine, actor, paths: list[str], mapping: str, *, now: d
     return report
 
 
-__all__ = ["LEADS", "NO_AGREEMENT", "REFUSED", "add_wearer", "compare", "list_wearers", "load_trails", "may_use"]
+__all__ = ["LEADS", "NO_AGREEMENT", "REFUSED", "add_wearer", "check_load", "compare", "list_wearers", "load_trails", "may_load", "may_use"]
