@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from datetime import date
 
 import pytest
@@ -152,6 +153,25 @@ def test_linking_a_partner_export_by_its_own_references(engine, world):
     ref = people.add_person(engine, world["pc"], "Jane Smith", "victim", dob=date(1950, 3, 1), source_ref="CRM-77")["id"]
     assert people.link_events(engine, world["pc"], ref, "victim", by_source_ref=True)["linked"] == 2
     assert people.show_person(engine, world["pc"], ref)["events_by_role"] == {"victim": 2}
+
+
+def test_an_offender_link_is_suspect_data_matched_by_the_suspect_reference(engine, world):
+    ids = add_events(engine, [("Burglary", "2025-02", None, False), ("Burglary", "2025-03", None, False), ("Shoplifting", "2025-03", None, False)])
+    with engine.begin() as conn:
+        conn.execute(s.Event.__table__.update().where(s.Event.id.in_(ids[:2])).values(suspect_ref="NICHE-9"))
+        conn.execute(s.Event.__table__.update().where(s.Event.id == ids[2]).values(victim_ref="NICHE-9"))
+    ref = people.add_person(engine, world["pc"], "Lee Dunn", "suspect", dob=date(1990, 5, 1), source_ref="NICHE-9")["id"]
+    assert people.link_events(engine, world["pc"], ref, "offender", by_source_ref=True) == {"person": ref, "role": "offender", "linked": 2, "already_linked": 0}
+    assert people.link_events(engine, world["pc"], ref, "suspect", event_ids=[ids[0]])["linked"] == 1  # a suspect, then charged: both links kept
+    assert people.show_person(engine, world["pc"], ref)["events_by_role"] == {"offender": 2, "suspect": 1}
+    assert people.ROLE_CATEGORY["offender"] == people.ROLE_CATEGORY["suspect"] == "suspect"
+    entry = [e for e in audit.entries_for(engine, world["pc"].organisation_id) if e["subject_id"] == ref and e["action"] == "change"][0]
+    detail = json.loads(entry["detail"]) if isinstance(entry["detail"], str) else entry["detail"]
+    assert detail["role"] == "offender" and detail["category"] == "suspect"
+    with pytest.raises(RecordError, match="choose one of victim, suspect, offender, witness, vulnerable"):
+        people.link_events(engine, world["pc"], ref, "perpetrator", event_ids=[ids[0]])
+    with pytest.raises(PermissionDenied):
+        people.link_events(engine, world["asb"], ref, "offender", event_ids=[ids[0]])
 
 
 def test_a_risk_questionnaire_sets_the_band_and_the_reviews(engine, world):
@@ -358,6 +378,9 @@ def test_the_commands(engine, db_url, tmp_path):
     out = tmp_path / "people.csv"
     assert ok_json("person", "export", "--csv", str(out), "--purpose", "test", *me)["rows"] == 1 and "Jane Smith" in out.read_text()
     assert err_json("person", "add", "Y", "--category", "bystander", *me).startswith("--category: unknown category 'bystander': choose one of victim")
+    ids = add_events(engine, [("Burglary", "2025-02", None, False)])
+    assert ok_json("person", "link", jane, "--role", "offender", "--event", str(ids[0]), *me) == {"person": jane, "role": "offender", "linked": 1, "already_linked": 0}
+    assert "choose one of victim, suspect, offender" in err_json("person", "link", jane, "--role", "culprit", "--event", str(ids[0]), *me)
     human = sara("premises", "register", "--on", "2025-12-31", *me)
     assert human.exit_code == 0 and "amber" in human.stdout
     assert "no premises to map" in err_json("premises", "register", "--png", str(tmp_path / "none.png"), *me)

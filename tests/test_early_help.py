@@ -1,5 +1,5 @@
 """The daily early-help search: every young person (under 18 at the crime) newly linked to a
-crime as a suspect, first time or repeat, checked against an independent count of a
+crime as a suspect or offender, first time or repeat, checked against an independent count of a
 hand-built fixture; ages at the 18th birthday and the UK date; no date of birth; re-running;
 the referred not listed again until a new crime; reviews and referrals (a front-door one too);
 who may use it, and the audit. SQLite and PostgreSQL."""
@@ -113,6 +113,28 @@ def test_the_search_lists_what_an_independent_count_of_the_fixture_gives(engine,
     assert got["search"]["new"] == {"young_people": len(expected), "links": sum(len(v[1]) for v in expected.values()),
                                     "first_time": sum(1 for v in expected.values() if v[0] == "first_time"),
                                     "repeat": sum(1 for v in expected.values() if v[0] == "repeat")}  # fmt: skip
+
+
+def test_offender_links_count_as_suspect_links_do(engine, world):
+    """"Linked to a crime as a suspect or offender": an offender link alone lists a young
+    person; a suspect link and an offender link to two crimes make a repeat; both links to one
+    crime are one crime."""
+    pc = world["pc"]
+    rows = [("Burglary", "2025-05", None), ("Criminal damage and arson", "2025-05", None), ("Anti-social behaviour", "2025-05", None)]
+    burglary, damage, asb = add_events(engine, rows)
+    dob = date(2010, 1, 1)
+    only = people.add_person(engine, pc, "Only Offender", "suspect", dob=dob, now=dt.datetime(2025, 1, 1))["id"]
+    people.link_events(engine, pc, only, "offender", event_ids=[burglary], now=NEW)
+    two = people.add_person(engine, pc, "Two Crimes", "suspect", dob=dob, now=dt.datetime(2025, 1, 1))["id"]
+    people.link_events(engine, pc, two, "suspect", event_ids=[burglary], now=BEFORE)
+    people.link_events(engine, pc, two, "offender", event_ids=[damage], now=NEW)
+    both = people.add_person(engine, pc, "Charged After", "suspect", dob=dob, now=dt.datetime(2025, 1, 1))["id"]
+    people.link_events(engine, pc, both, "suspect", event_ids=[damage], now=NEW)
+    people.link_events(engine, pc, both, "offender", event_ids=[damage, asb], now=NEW)
+    witness = people.add_person(engine, pc, "Saw It", "witness", dob=dob, now=dt.datetime(2025, 1, 1))["id"]
+    people.link_events(engine, pc, witness, "witness", event_ids=[burglary], now=NEW)
+    got = listed(eh.search(engine, world["ana"], SINCE, now=NOW))
+    assert got == {only: ("first_time", [burglary]), two: ("repeat", [damage]), both: ("first_time", [damage])}
 
 
 def test_age_at_the_crime_is_whole_years_on_its_uk_date(engine, world):

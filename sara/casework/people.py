@@ -1,6 +1,12 @@
 """People: victims, suspects, witnesses and vulnerable persons, linked to events, and the
 repeat victims among them (casework-anchors §3.2, §5.2).
 
+A person's part in an event is one of ``EVENT_ROLES``: an *offender* is a suspect whose
+offence is proved or admitted (charged, cautioned, convicted), as the early-help search's
+source counts "a first-time offender" (West Yorkshire Police, December 2021). Each role's data
+is in a sharing agreement's category (``ROLE_CATEGORY``): an offender link is ``suspect``
+data, as a suspect link is, and matches events by their ``suspect_ref``.
+
 A person belongs to the organisation that recorded them; only it writes the record. Others
 see it through ``sara.access.permissions`` views (full, summary or existence under a live
 sharing agreement covering the person's category, otherwise a pseudonym and the
@@ -30,7 +36,8 @@ from sara.store.schema import Event
 from sara.store.schema import people as sp
 
 CATEGORIES = ("victim", "suspect", "witness", "vulnerability")
-EVENT_ROLES = ("victim", "suspect", "witness", "vulnerable")
+EVENT_ROLES = ("victim", "suspect", "offender", "witness", "vulnerable")
+ROLE_CATEGORY = {"victim": "victim", "suspect": "suspect", "offender": "suspect", "witness": "witness", "vulnerable": "vulnerability"}
 PURPOSE = "casework"
 EXPORT_COLUMNS = ("id", "name", "category", "age_band", "ward", "flags", "dob", "address", "source_ref", "organisation", "events", "scope", "pseudonym", "working_with")
 
@@ -234,20 +241,20 @@ def link_events(engine: Engine, actor, ref: str, role: str, *, event_ids=(), by_
             if not p["source_ref"]:
                 raise RecordError(f"{ref} has no reference of your own system (source_ref) to match events' victim_ref or suspect_ref by", field="by_source_ref",
                                   fix="link events by their ids instead")  # fmt: skip
-            column = e.c.suspect_ref if role == "suspect" else e.c.victim_ref
+            column = e.c.suspect_ref if ROLE_CATEGORY[role] == "suspect" else e.c.victim_ref
             ids = sorted(set(ids) | set(conn.execute(select(e.c.id).where(column == p["source_ref"])).scalars()))
         have = set(conn.execute(select(t.c.event_id).where(t.c.person_id == p["id"], t.c.role == role)).scalars())
     new = [i for i in ids if i not in have]
     if not ids:
         if by_source_ref:
-            raise RecordError(f"no event has {p['source_ref']!r} as its {'suspect_ref' if role == 'suspect' else 'victim_ref'}", field="by_source_ref",
+            raise RecordError(f"no event has {p['source_ref']!r} as its {column.name}", field="by_source_ref",
                               fix="load the partner export that carries it (with a mapping of its columns), or link events by their ids")  # fmt: skip
         raise RecordError("no events to link", field="event_ids", fix="give the ids of the events, or link by the person's own reference (by_source_ref)")
     with engine.begin() as conn:
         if new:
             conn.execute(t.insert(), [{"person_id": p["id"], "event_id": i, "role": role, "linked_at": now, "linked_by": actor.id} for i in new])
         audit.record(conn, [audit.Entry("change", actor, "person", ref, owner_org_id=p["organisation_id"], purpose=PURPOSE,
-                                        detail={"linked": len(new), "role": role})])  # fmt: skip
+                                        detail={"linked": len(new), "role": role, "category": ROLE_CATEGORY[role]})])  # fmt: skip
     return {"person": ref, "role": role, "linked": len(new), "already_linked": len(ids) - len(new)}
 
 

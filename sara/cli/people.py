@@ -148,7 +148,7 @@ def person_export(
 @person_app.command("link")
 def person_link(
     ref: Ref,
-    role: Annotated[str, typer.Option("--role", help="victim, suspect, witness or vulnerable.")],
+    role: Annotated[str, typer.Option("--role", help="victim, suspect, offender, witness or vulnerable.")],
     event: Event = None,
     by_source_ref: Annotated[bool, typer.Option("--by-source-ref", help="Link every event whose victim_ref/suspect_ref is their source reference.")] = False,
     acting: As = None,
