@@ -130,15 +130,25 @@ def check_text(conn: Connection, field: str, text: str | None, *, streets: set[s
     """``text`` stripped, or ``PublicationError`` naming ``field`` and what is wrong: empty,
     too long, markup, a reference, a postcode, a recorded name or address, a street of a
     sensitive event (``streets``)."""
-    text = (text or "").strip()
     what = {"title": "the public title", "said": "what people said", "did": "what was done"}[field]
-    if field != "title" and len(re.findall(r"[^\W\d_]{2,}", text)) < MIN_WORDS:
+    return check_public_text(conn, field, text, what=what, limit=LIMITS[field], sentence=field != "title", streets=streets)
+
+
+def check_public_text(conn: Connection, field: str, text: str | None, *, what: str, limit: int, sentence: bool = True,
+                      streets: set[str] = frozenset()) -> str:  # fmt: skip
+    """The disclosure check of any text the public reads (a public summary, a community
+    message): ``text`` stripped, or ``PublicationError`` naming ``field`` and what is wrong
+    (``what`` names the text): empty or (``sentence``) fewer than ``MIN_WORDS`` words, longer
+    than ``limit``, markup, a reference, a postcode, a recorded name or address, a user's
+    name, a street of a sensitive event (``streets``)."""
+    text = (text or "").strip()
+    if sentence and len(re.findall(r"[^\W\d_]{2,}", text)) < MIN_WORDS:
         raise PublicationError(f"{what} is {'empty' if not text else 'not a sentence'}", field=field,
                                fix=f"say it in plain words, at least {MIN_WORDS}, e.g. 'residents told us young people gathered late at night'")  # fmt: skip
     if not text:
         raise PublicationError(f"{what} is empty", field=field, fix="give a short title the public will know it by, e.g. 'Youth nuisance in the town centre'")
-    if len(text) > LIMITS[field]:
-        raise PublicationError(f"{what} is {len(text):,} characters long", field=field, fix=f"shorten it to {LIMITS[field]:,} at most")
+    if len(text) > limit:
+        raise PublicationError(f"{what} is {len(text):,} characters long", field=field, fix=f"shorten it to {limit:,} at most")
     if "<" in text or ">" in text:
         raise PublicationError(f"{what} contains < or >", field=field, fix="write plain text: no markup, links or tags")
     if REFERENCE.search(text):
