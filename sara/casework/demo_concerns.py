@@ -1,7 +1,68 @@
-"""The synthetic demo of the public reporting portal (issue 13, part 5), laid on the real Bolsover data by `sara demo casework`."""
+"""Synthetic public concerns for the demo (``load``), reported on real Bolsover places (police.uk
+street names of the town centre, a pin by the Memorial Gardens, a ward named in words) and
+moderated by the demo's teams: some waiting in the queue of Derbyshire Constabulary and Bolsover
+District Council (so Today shows "N public concerns waiting"), one unplaced (the police's queue
+alone), one accepted by PC Dexter as a partner-report event linked to the town-centre problem,
+and one rejected with its reason. Every description and contact is marked "(synthetic)"; the
+phone numbers are Ofcom's drama range. Everything goes through ``sara.casework.concerns`` (the
+public form's rules and the moderators' permissions), each report from its own made-up
+address so the hourly limit holds. Loading it twice does nothing the second time.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 
-def load(engine, **_) -> dict:
-    return {}
+from sqlalchemy import Engine, select
+
+from sara.access.users import get_actor
+from sara.casework import concerns
+from sara.store.schema import concerns as sc
+from sara.store.schema import problems as sp
+
+PROBLEM = "Youth ASB and criminal damage, Bolsover town centre (synthetic)"
+MARK = "(synthetic)"
+# (days ago, category, where, lon/lat pin, when, description, contact)
+REPORTS = (
+    (9, "asb_nuisance", "Market Place, Bolsover", None, "Friday evenings", "A group of teenagers shouting and throwing bottles outside the shops after 9pm (synthetic).",
+     ("Resident A (synthetic)", "07700 900101", None)),
+    (6, "damage", "Town End, Bolsover", None, 7, "Two car wing mirrors snapped off overnight, the third time this month (synthetic).", None),
+    (4, "asb_environmental", "", (-1.2912, 53.2291), 5, "Bags of rubbish and an old mattress dumped by the gardens' side gate (synthetic).",
+     ("Resident B (synthetic)", None, "resident.b@example.org")),
+    (2, "vehicles", "Bolsover North West", None, "most afternoons", "Off-road bikes racing across the playing field and along the footpath (synthetic).", None),
+    (1, "drugs", "the alley behind the chip shop", None, None, "People coming and going from a car parked there for a few minutes at a time (synthetic).", None),
+    (12, "asb_nuisance", "Castle Street, Bolsover", None, 13, "Youths climbing on the bus shelter roof and kicking the panels (synthetic).",
+     ("Resident C (synthetic)", "07700 900102", None)),
+    (11, "other", "Hides Green, Bolsover", None, None, "Please can someone fix the street light on the corner? (synthetic)", None),
+)  # fmt: skip
+
+
+def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
+    """Lay the demo's concerns; {} when they are there already or the demo's users, problem or
+    Bolsover's boundaries are missing."""
+    today = today or dt.date.today()
+    t, p = sc.Concern.__table__, sp.Problem.__table__
+    with engine.connect() as conn:
+        if conn.execute(select(t.c.id).where(t.c.description.like(f"%{MARK}%")).limit(1)).first() is not None:
+            return {}
+        problem = conn.execute(select(p.c.reference).where(p.c.title == PROBLEM)).scalar()
+        if not concerns.partnership(conn)["names"]:
+            return {}
+    pc, asb = get_actor(engine, "pc.dexter"), get_actor(engine, "asb.officer")
+    if pc is None or asb is None:
+        return {}
+    made = []
+    for i, (days, category, where, pin, when, text, contact) in enumerate(REPORTS):
+        at = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(19, 30))
+        name, phone, email = contact or (None, None, None)
+        receipt = concerns.submit(engine, category=category, where=where, when=(today - dt.timedelta(days=when)).isoformat() if isinstance(when, int) else when,
+                                  description=text, lon=pin[0] if pin else None, lat=pin[1] if pin else None, name=name, phone=phone, email=email,
+                                  consent=bool(contact), address=f"demo-{i}", now=at)["receipt"]  # fmt: skip
+        with engine.connect() as conn:
+            made.append(conn.execute(select(t.c.reference).where(t.c.receipt == receipt)).scalar_one())
+    decided_at = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10))
+    accepted = concerns.accept(engine, pc, made[5], problem=problem, note="Matches the town-centre youth ASB problem (synthetic)", witness="new",
+                               now=decided_at)  # fmt: skip
+    rejected = concerns.reject(engine, asb, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at)
+    return {"concerns": made, "waiting": made[:5], "accepted": accepted["id"], "event": accepted["event_id"], "problem": problem, "witness": accepted["witness"],
+            "rejected": rejected["id"]}  # fmt: skip

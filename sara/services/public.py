@@ -32,6 +32,7 @@ import unicodedata
 
 from sqlalchemy import and_, func, select
 
+from sara.casework import concerns as cconcerns
 from sara.casework import publication as pub
 from sara.errors import Invalid, NotFound
 from sara.services import Context
@@ -41,6 +42,7 @@ from sara.store.schema import problems as sp
 
 THRESHOLD = 5
 TREND_MONTHS = 12
+CONCERN_DAYS = 365  # the public concerns counted on a neighbourhood's page: those accepted, reported in the last year
 STATE_WORDS = {"proposed": "proposed", "scanning": "looking into it", "analysis": "working out why it happens", "response": "acting on it",
                "assessment": "checking what worked", "closed": "finished", "paused": "on hold"}  # fmt: skip
 OUTCOME_WORDS = {"eliminated": "the problem has stopped", "reduced": "the problem is smaller", "less_harmful": "the problem does less harm",
@@ -163,8 +165,16 @@ def _state(row: dict) -> str:
     return words
 
 
-def _detail(conn, n: dict, threshold: int) -> dict:
-    """One neighbourhood's page: its priorities with their trends, actions done, powers used."""
+def _concerns(conn, n: dict, threshold: int, now: dt.datetime) -> dict:
+    """The concerns the public reported at /report-a-concern placed in the neighbourhood and
+    accepted by its team, over the last ``CONCERN_DAYS`` days: a count only, never what was said."""
+    since = now - dt.timedelta(days=CONCERN_DAYS)
+    return cell(cconcerns.accepted_count(conn, n["kind"], n["code"], since, now), threshold) | {"since": f"{since:%Y-%m-%d}", "until": f"{now:%Y-%m-%d}"}
+
+
+def _detail(conn, n: dict, threshold: int, now: dt.datetime) -> dict:
+    """One neighbourhood's page: its priorities with their trends, actions done, powers used,
+    and the public's concerns accepted there in the last year."""
     rows = n["rows"]
     ids = [r["problem_id"] for r in rows]
     at = sp.ProblemAction.__table__
@@ -181,7 +191,7 @@ def _detail(conn, n: dict, threshold: int) -> dict:
     names = sorted(powers)
     return {
         "slug": n["slug"], "code": n["code"], "kind": n["kind"], "name": n["name"], "threshold": threshold, "priorities": priorities,
-        "actions_done": cell(done, threshold),
+        "actions_done": cell(done, threshold), "concerns_reported": _concerns(conn, n, threshold, now),
         "powers": {"rows": [{"power": p} | cell(powers[p], threshold) for p in names], "total": total([powers[p] for p in names], threshold)},
     }  # fmt: skip
 
@@ -206,7 +216,7 @@ def neighbourhood(ctx: Context, area: str, *, threshold: int = THRESHOLD) -> dic
         n = found.get(area) or next((v for v in found.values() if v["code"] == area), None)
         if n is None:
             raise NotFound(f"no neighbourhood {area!r} has published priorities: the list of neighbourhoods is at /public")
-        return _detail(conn, n, threshold) | {"generated": f"{ctx.now:%Y-%m-%d}"}
+        return _detail(conn, n, threshold, ctx.now) | {"generated": f"{ctx.now:%Y-%m-%d}"}
 
 
 def site(ctx: Context, *, threshold: int = THRESHOLD) -> dict:
@@ -215,7 +225,7 @@ def site(ctx: Context, *, threshold: int = THRESHOLD) -> dict:
     threshold = _threshold(threshold)
     with ctx.engine.connect() as conn:
         found = _neighbourhoods(_published(conn))
-        pages = {s: _detail(conn, n, threshold) | {"generated": f"{ctx.now:%Y-%m-%d}"} for s, n in found.items()}
+        pages = {s: _detail(conn, n, threshold, ctx.now) | {"generated": f"{ctx.now:%Y-%m-%d}"} for s, n in found.items()}
     index = {"neighbourhoods": [_summary(n) for n in found.values()], "threshold": threshold, "generated": f"{ctx.now:%Y-%m-%d}"}
     return {"index": index, "pages": pages, "open_data": _open_rows(pages.values(), threshold, ctx)}
 
@@ -231,6 +241,8 @@ def _open_rows(pages, threshold: int, ctx: Context) -> dict:
                     rows.append(base | {"table": "events by month", "priority": p["title"], "item": m["month"], "count": m["shown"]})
                 rows.append(base | {"table": "events by month", "priority": p["title"], "item": "total", "count": p["trend"]["total"]["shown"]})
         rows.append(base | {"table": "actions done", "item": "actions done", "count": d["actions_done"]["shown"]})
+        rows.append(base | {"table": "concerns reported", "item": f"accepted, {d['concerns_reported']['since']} to {d['concerns_reported']['until']}",
+                            "count": d["concerns_reported"]["shown"]})  # fmt: skip
         for r in d["powers"]["rows"]:
             rows.append(base | {"table": "powers used", "item": r["power"], "count": r["shown"]})
         if d["powers"]["rows"]:
