@@ -331,6 +331,28 @@ def test_the_partner_profile_carries_no_personal_data(demo, tmp_path):
     assert (tmp_path / "p.xlsx").stat().st_size > 0
 
 
+def test_the_profile_reads_deprivation_loaded_as_an_area_attribute(demo, tmp_path):
+    from tests.web import DEMO_PASSWORD
+
+    url, _ = demo
+    imd = tmp_path / "imd-wards-synthetic.csv"
+    imd.write_text("Ward code,Ward name,IMD score (synthetic),IMD decile (synthetic)\nE05003305,Bolsover North West,31.5,2\nE05003307,Bolsover West,28.25,3\n"
+                   "E05999999,Not a Derbyshire ward,10,9\n")  # fmt: skip
+    loaded = ok_json("load", "area-attribute", str(imd), "--name", "deprivation", "--kind", "ward", "--as", "analyst", "--db", url,
+                     env={"SARA_PASSWORD": DEMO_PASSWORD})  # fmt: skip
+    assert (loaded["inserted"], loaded["quarantined"]) == (2, 1)
+    pack = ok_json("ocg", "profile", "--partner", "--as", "housing.officer", "--db", url, env={"SARA_PASSWORD": DEMO_PASSWORD})
+    t = pack["tables"]["soc_wards"]
+    assert t["columns"][-2:] == ["deprivation (IMD score (synthetic))", "deprivation (IMD decile (synthetic))"]
+    rows = {r[2]: r[-2:] for r in t["rows"]}
+    assert rows["E05003305"] == [31.5, 2.0] and rows["E05003307"] == [28.25, 3.0] and rows["E05001770"] == [None, None]
+    assert pack["parameters"]["deprivation"] == "area attribute deprivation"
+    dep = tmp_path / "imd.csv"
+    dep.write_text("ward_code,imd_score\nE05003305,12.5\n")
+    by_file = ok_json("ocg", "profile", "--partner", "--deprivation", str(dep), "--as", "housing.officer", "--db", url, env={"SARA_PASSWORD": DEMO_PASSWORD})
+    assert by_file["tables"]["soc_wards"]["columns"][-1] == "deprivation (imd_score)" and by_file["parameters"]["deprivation"] == "imd.csv"
+
+
 def test_the_demo_groups_are_labelled_synthetic_and_load_once(demo):
     url, made = demo
     engine = connect(url)

@@ -1,5 +1,5 @@
-"""Data commands: create the database, load police.uk files, partner exports and boundaries,
-see what is loaded and what was quarantined, and serve the web app."""
+"""Data commands: create the database, load police.uk files, partner exports, boundaries and
+values per area (area attributes), see what is loaded and what was quarantined, and serve the web app."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import As, Db, Json, app, database_errors, err, fail, in_context, out, print_json, run_load
+from sara.cli.base import As, Db, Json, app, database_errors, err, fail, in_context, out, print_json, run_load, show_load
 
 load_app = typer.Typer(help="Load data: police.uk files, force and partner exports, areas.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Rows that could not be loaded, with their reasons.", no_args_is_help=True)
@@ -93,6 +93,35 @@ def load_areas(
         db, as_json, acting, paths, SUFFIXES, f"loading {kind} areas",
         lambda ctx, tick: data.load_areas(ctx, paths, kind, code_field=code_field, name_field=name_field, population_csv=population, tick=tick),
     )  # fmt: skip
+
+
+@load_app.command("area-attribute")
+def load_area_attribute(
+    path: Annotated[str, typer.Argument(help="A CSV: a header line, then one row per area with its code and values.")],
+    name: Annotated[str, typer.Option("--name", help="The attribute, e.g. deprivation (the SOC local profile reads it per ward).")],
+    kind: Annotated[str, typer.Option("--kind", help="lsoa, ward, district or custom: the areas the codes are of.")],
+    code_column: Annotated[str | None, typer.Option("--code-column", help="The column of area codes (found from the loaded areas' codes if not given).")] = None,
+    value: Annotated[list[str] | None, typer.Option("--value", help="A column of values to load (repeat; default every other column holding numbers).")] = None,
+    db: Db = None,
+    as_json: Json = False,
+    acting: As = None,
+) -> None:
+    """Load a value per area (e.g. deprivation: IMD score, rank and decile per ward) from a CSV;
+    every row is loaded or quarantined with its reason, codes of no loaded area reported."""
+    from sara.services import data
+
+    report = in_context(as_json, db, acting, lambda ctx: data.load_area_attribute(ctx, path, name, kind, code_column=code_column, value_columns=value),
+                        optional=True)  # fmt: skip
+    if not as_json:
+        notes = report.files[0].notes
+        out.print(f"{notes['attribute']} of the {notes['area_kind']} areas: codes from {notes['code_column']!r}; measures {', '.join(map(repr, notes['measures']))}"
+                  + (f"; left out (no numbers): {', '.join(map(repr, notes['columns_left_out']))}" if notes["columns_left_out"] else ""), highlight=False,
+                  soft_wrap=True)  # fmt: skip
+        for w in notes["warnings"]:
+            out.print(f"[bold]note:[/bold] {w}", highlight=False, soft_wrap=True)
+        if notes["codes_unmatched"]:
+            out.print(f"codes of no loaded area: {', '.join(notes['codes_unmatched_sample'])}{' ...' if notes['codes_unmatched'] > 10 else ''}", highlight=False, soft_wrap=True)
+    show_load(report, as_json)
 
 
 @app.command()

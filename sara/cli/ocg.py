@@ -197,7 +197,7 @@ def ocg_profile(
     partner: Annotated[bool, typer.Option("--partner", help="The partner version: no personal data, no group names.")] = False,
     start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM (default: twelve months before the last loaded).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM (default: the last loaded).")] = None,
-    deprivation: Annotated[Path | None, typer.Option("--deprivation", help="A CSV of ward codes and a deprivation value (IMD score, rank or decile).")] = None,
+    deprivation: Annotated[Path | None, typer.Option("--deprivation", help="A CSV of ward codes and a deprivation value (IMD score, rank or decile); default: the deprivation area attribute loaded per ward.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the profile as a standalone HTML document.")] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the profile as PDF.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the profile's tables as an Excel workbook.")] = None,

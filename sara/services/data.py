@@ -57,6 +57,15 @@ def load_areas(ctx: Context, paths: list[str], kind: str, *, code_field=None, na
     return load(ctx.engine, paths, kind, code_field=code_field, name_field=name_field, population_csv=population_csv, tick=tick)
 
 
+def load_area_attribute(ctx: Context, path: str, name: str, kind: str, *, code_column: str | None = None, value_columns: list[str] | None = None):
+    """Load a named value per area of one kind (deprivation per ward, say) from a CSV: public
+    facts about areas, loaded by anyone who may load events (``sara.intake.attributes``)."""
+    from sara.intake.attributes import load_attribute
+
+    _may_load(ctx)
+    return load_attribute(ctx.engine, path, name, kind, code_column=code_column, value_columns=value_columns)
+
+
 PUBLICATION_LAG = 3  # months: by the start of month M, police.uk has published up to month M-3
 
 

@@ -15,7 +15,9 @@ last twelve months loaded); wards are ranked 1 = most harmful (ties share the be
 
 Groups active in a ward: a group's area that is the ward, an LSOA whose inside point lies in
 the ward, or a district holding the ward's inside point. Deprivation: where a file of
-area codes and a deprivation value is given (an IMD extract per ward), its value per ward.
+area codes and a deprivation value is given (an IMD extract per ward), its value per ward;
+else the area attribute ``deprivation`` loaded per ward (each of its measures, an IMD score,
+rank or decile, a column), where one is loaded.
 
 The partner version (for any signed-in partner; ``partner=True``) carries no personal data and
 no intelligence product: no group names or references, no members, no member counts, no
@@ -38,6 +40,7 @@ from sara import geo
 from sara.access.permissions import PermissionDenied
 from sara.casework import ocg as cocg
 from sara.errors import Invalid
+from sara.intake import attributes
 from sara.report import words
 from sara.report.pack import Chart, Pack, Section, Table
 from sara.scan import harm as scan_harm
@@ -48,6 +51,7 @@ from sara.store import queries
 
 PROFILE_MONTHS = 12
 TOP = 10
+DEPRIVATION = "deprivation"  # the area attribute the profile reads
 DEPRIVATION_CODES = ("code", "ward_code", "area_code", "wd16cd", "wd_code", "lsoa_code")
 DEPRIVATION_VALUES = ("imd_score", "imd_rank", "imd_decile", "deprivation", "score", "rank", "decile", "value")
 
@@ -159,6 +163,24 @@ def read_deprivation(path: str | Path) -> tuple[dict[str, float], str]:
     return out, value
 
 
+def _deprivation(ctx: Context, path: str | Path | None, wards: dict[str, str]) -> tuple[dict[str, dict[str, float]], str, str | None]:
+    """The wards' deprivation as ``{measure: {ward code: value}}``, the note saying where it
+    came from, and that source: the file given, else the ``deprivation`` area attribute loaded
+    per ward (``sara.intake.attributes``), else none (the note says how to add it)."""
+    if path:
+        values, column = read_deprivation(path)
+        return {column: values}, f"Deprivation: {column} from {Path(path).name}; {sum(c in values for c in wards)} of {len(wards)} wards have a value.", Path(path).name
+    loaded = attributes.attribute_values(ctx.engine, DEPRIVATION, "ward")
+    if loaded:
+        have = len({c for values in loaded.values() for c in values} & set(wards))
+        return loaded, (f"Deprivation: the loaded area attribute {DEPRIVATION} ({', '.join(loaded)}); {have} of {len(wards)} wards have a value."), \
+            f"area attribute {DEPRIVATION}"  # fmt: skip
+    other = attributes.attribute_kinds(ctx.engine, DEPRIVATION)
+    if other:
+        return {}, f"Deprivation: loaded for {', '.join(k + ' areas' for k in other)}, not for wards: load it per ward to add the column.", None
+    return {}, "Deprivation: none loaded (a value per ward, such as an IMD score, loaded as the area attribute deprivation adds the column).", None
+
+
 def _inside_points(engine, kind: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     shapes = queries.area_shapes(engine, kind)
     codes = list(shapes)
@@ -244,21 +266,19 @@ def profile(ctx: Context, *, partner: bool = False, start: str | None = None, en
     ranks = rank_.competition_ranks(all_harm)
     groups = cocg.active_by_area(ctx.engine, None if partner else actor, today=ctx.now.date())
     active = _wards_of_groups(ctx.engine, groups)
-    dep, dep_name = read_deprivation(deprivation) if deprivation else ({}, None)
+    dep, dep_note, dep_source = _deprivation(ctx, deprivation, names)
     order = sorted(names, key=lambda c: (ranks[c], names[c] or c))
     cols = ["rank", "ward", "code", "crimes", "harm (CCHI days)", "groups active"]
     if not partner:
         cols += ["groups", "current members"]
-    if dep_name:
-        cols.append(f"deprivation ({dep_name})")
+    cols += [f"deprivation ({measure})" for measure in dep]
     rows = []
     for c in order:
         gs = active.get(c, [])
         row = [ranks[c], names[c] or c, c, counts.get(c, 0), round(all_harm[c], 1), len(gs)]
         if not partner:
             row += ["; ".join(f"{g['name']} ({g['id']}, {cocg.KINDS[g['kind']]})" for g in gs), sum(g["members"] for g in gs)]
-        if dep_name:
-            row.append(dep.get(c))
+        row += [values.get(c) for values in dep.values()]
         rows.append(tuple(row))
     top = tuple((r[1], r[4]) for r in rows[:TOP])
     period = words.months(first, last)
@@ -271,8 +291,7 @@ def profile(ctx: Context, *, partner: bool = False, start: str | None = None, en
         notes.append(f"{left['unplaced']:,} weighted crimes lie in no loaded ward and are not counted")
     notes.append("Groups active in a ward: a group's area that is the ward, an LSOA whose inside point lies in it, or a district holding the ward's inside point"
                  + (" (every force's groups, as a count of groups only)." if partner else " (your force's groups)."))  # fmt: skip
-    notes.append(f"Deprivation: {dep_name} from {Path(deprivation).name}; {sum(c in dep for c in names)} of {len(names)} wards have a value."
-                 if dep_name else "Deprivation: no deprivation attribute was given (a CSV of ward codes and IMD values adds the column).")  # fmt: skip
+    notes.append(dep_note)
     if partner:
         notes.append("Partner version: no personal data: no group names or references, no members or member counts, no priority individuals.")
     hot = [r for r in rows[:TOP]]
@@ -290,7 +309,7 @@ def profile(ctx: Context, *, partner: bool = False, start: str | None = None, en
     title = "SOC local profile" + (" (partner version)" if partner else " (police: restricted)")
     return Pack(title, f"Wards by the harm of crimes associated with organised crime, {period}", sections,
                 parameters={"start": first, "end": last, "partner": partner, "categories": list(chb.CHB_CATEGORIES), "weights": weights_used,
-                            "deprivation": Path(deprivation).name if deprivation else None},
+                            "deprivation": dep_source},
                 provenance=provenance, made_at=ctx.now)  # fmt: skip
 
 

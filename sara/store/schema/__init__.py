@@ -8,7 +8,7 @@ Importing the package registers every table on ``Base.metadata`` (what Alembic a
 compare the migrations against); the event tables are re-exported, as most code wants them.
 """
 
-from sara.store.schema import access, assets, concerns, early_help, messages, ocg, patrols, people, plans, powers, problems, publication, surveys, tags, watch  # noqa: F401  (register their tables)
+from sara.store.schema import access, area_attributes, assets, concerns, early_help, messages, ocg, patrols, people, plans, powers, problems, publication, surveys, tags, watch  # noqa: F401  (register their tables)
 from sara.store.schema.base import Base
 from sara.store.schema.events import FLAGS, Area, AssessmentPlan, Event, EventArea, Load, Outcome, Quarantine, Source, StopSearch
 
