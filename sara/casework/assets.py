@@ -483,7 +483,8 @@ def _views(conn: Connection, actor, rows: list[dict], today: dt.date) -> list[di
 def list_services(engine: Engine, actor, *, kind: str | None = None, area: str | None = None, age: str | None = None, mine: bool = False,
                   include_ended: bool = False, today: dt.date | None = None) -> dict:  # fmt: skip
     """The services (of one kind, working in one area, for one age group, of the actor's own
-    organisation), in order of the area they work in and their name; services that have ended
+    organisation), in order of the ward they work in and their name (those working in more
+    than three wards last); services that have ended
     only with ``include_ended``. With the area's ``{kind, code, name}`` when one is asked for."""
     check_read(actor)
     today = today or dt.date.today()
@@ -508,7 +509,7 @@ def list_services(engine: Engine, actor, *, kind: str | None = None, area: str |
                 shape = _shapes(conn, [(where["kind"], where["code"])])[(where["kind"], where["code"])]
                 rows = [r for r in rows if _meets(conn, r, shape)]
         shown = _views(conn, actor, rows, today)
-    shown.sort(key=lambda s: (s["wards"][0] if s["wards"] else "~", s["name"]))
+    shown.sort(key=lambda s: (len(s["wards"]) > 3, s["wards"][0] if s["wards"] else "~", s["name"]))
     return {"services": shown, "count": len(shown), "area": where, "kind": kind, "age": age, "include_ended": include_ended}
 
 
@@ -620,16 +621,20 @@ def gaps(engine: Engine, actor, *, district: str | None = None, level: str = "wa
     ended = sum(1 for r in every if not _active(r, today))
     outside = sum(1 for r in counted if not covered[r["id"]])
     age_label = next((a["label"] for a in vocab["age_groups"] if a["key"] == age), None)
-    notes = [f"{len(counted)} services counted" + (f" (those for {age_label} or all ages)" if age else "") + f"; {outside} of them work in none of {d['name']}'s {level}s.",
-             f"{ended} services that have ended are not counted." if ended else "No service has ended.",
-             f"A problem is open until it is closed; {sum(a['open_problems'] for a in areas)} open problems lie in {d['name']}'s {level}s."]  # fmt: skip
+    notes = [f"{_n(len(counted), 'service')} counted" + (f" (those for {age_label} or all ages)" if age else "") + f"; {outside} of them work in none of {d['name']}'s {level}s.",
+             f"{_n(ended, 'service')} that ended {'is' if ended == 1 else 'are'} not counted." if ended else "No service has ended.",
+             f"A problem is open until it is closed; {_n(sum(a['open_problems'] for a in areas), 'open problem')} lie in {d['name']}'s {level}s."]  # fmt: skip
     if wide:
-        notes.append(f"{len(wide)} open problems cover a whole district and are not counted in any one {level}.")
+        notes.append(f"{_n(len(wide), 'open problem')} cover{'s' if len(wide) == 1 else ''} a whole district and {'is' if len(wide) == 1 else 'are'} not counted in any one {level}.")
     if unplaced:
-        notes.append(f"{unplaced} open problems have no loaded area and are not counted.")
+        notes.append(f"{_n(unplaced, 'open problem')} {'has' if unplaced == 1 else 'have'} no loaded area and {'is' if unplaced == 1 else 'are'} not counted.")
     return {"district": d, "level": level, "age": age, "today": today.isoformat(), "kinds": vocab["kinds"], "age_groups": vocab["age_groups"],
             "areas": areas, "gaps": flat, "headlines": [_headline(g, level) for g in flat if g["open_problems"]][:10], "wide_problems": [w for w in wide if w["id"]],
             "notes": notes, "parameters": {"district": d["code"], "level": level, "age": age, "kinds_file": vocab["file"]}}  # fmt: skip
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _headline(g: dict, level: str) -> str:

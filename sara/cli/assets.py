@@ -117,10 +117,10 @@ def assets_list(
     if as_json:
         print_json(data)
         return
-    table = Table("service", "name", "provider", "provides", "for", "wards", "when", "contact", title=f"Services ({data['count']})")
+    table = Table("service", "name", "provides", "for", "wards", "when", title=f"Services ({data['count']})")
     for s in data["services"]:
-        table.add_row(s["id"], s["name"], s["provider"], ", ".join(s["kind_labels"]), ", ".join(s["age_labels"]), ", ".join(s["wards"]) or _where(s),
-                      s["opening"] or "", s["phone"] or s["email"] or s["website"] or "")  # fmt: skip
+        wards = f"{len(s['wards'])} wards" if len(s["wards"]) > 3 else ", ".join(s["wards"]) or _where(s)
+        table.add_row(s["id"], s["name"], ", ".join(s["kinds"]), ", ".join(s["age_groups"]) or "all ages", wards, s["opening"] or "")
     out.print(table)
 
 
@@ -155,10 +155,9 @@ def assets_gaps(
     if as_json:
         print_json(g)
         return
-    labels = {k["key"]: k["label"] for k in g["kinds"]}
     table = Table(level, "services", "open problems", "no provision of", title=f"Gaps in {g['district']['name']} by {level}" + (f" for {g['age']}" if g["age"] else ""))
     for a in sorted(g["areas"], key=lambda a: (-a["open_problems"], a["name"])):
-        table.add_row(a["name"], str(a["services"]), str(a["open_problems"]), ", ".join(labels[k] for k in a["gaps"]))
+        table.add_row(a["name"], str(a["services"]), str(a["open_problems"]), ", ".join(a["gaps"]))
     out.print(table)
     for line in g["headlines"] + g["notes"]:
         out.print(line, highlight=False)
