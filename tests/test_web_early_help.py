@@ -1,12 +1,14 @@
 """The early-help search in the browser, on the demo (the real 2025 Bolsover police.uk crimes
 with the labelled synthetic young people of ``sara.casework.demo_early_help``): what the last
 search found with status and age (or "age unknown"), each crime's review form, the referral
-form and the referrals; the JSON twin is the command's JSON; refused for a housing officer."""
+form and the referrals; the JSON twin is the command's JSON; refused for a housing officer. The
+HTTP tests run on SQLite and PostgreSQL, the browser walk on SQLite."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from sqlalchemy import select
@@ -19,14 +21,35 @@ from sara.store.engine import connect
 from sara.store.schema import Event
 from sara.store.schema import people as sp
 from tests.cli import sara
-from tests.web import DEMO_PASSWORD, browser_sign_in, client, copy_of, csrf, walk
+from tests.test_web_tags import copy_db
+from tests.web import DEMO_PASSWORD, browser_sign_in, build_demo, client, csrf, walk
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request) -> str:
+    """The demo on SQLite, and built afresh on PostgreSQL: the HTTP tests run on both."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("demo_url")
+    return build_demo(None, request.getfixturevalue("postgres").create_database(f"early_help_demo_{os.getpid()}"))
+
+
+def _laid(demo: str, folder) -> str:
+    copy = copy_db(demo, folder)
+    engine = connect(copy)
+    demo_early_help.load(engine)
+    engine.dispose()
+    return copy
 
 
 @pytest.fixture
-def url(demo_url, tmp_path) -> str:
-    copy = copy_of(demo_url, tmp_path)
-    demo_early_help.load(connect(copy))
-    return copy
+def url(demo, tmp_path) -> str:
+    return _laid(demo, tmp_path)
+
+
+@pytest.fixture
+def sqlite_demo(demo_url, tmp_path) -> str:
+    """The early-help demo on SQLite, for the browser's walk."""
+    return _laid(demo_url, tmp_path)
 
 
 def linked(url: str, name: str) -> list[tuple[int, dt.datetime, str]]:
@@ -107,10 +130,10 @@ def test_running_the_search_from_the_page_twice_records_it_once(url):
     assert c.post("/early-help/search", data={"csrf_token": token, "since": "soon"}).status_code == 422
 
 
-def test_yos_worker_walks_the_early_help_page(url, page):
+def test_yos_worker_walks_the_early_help_page(sqlite_demo, page):
     from tests import browser as served
 
-    with served.serve(url) as base:
+    with served.serve(sqlite_demo) as base:
         browser_sign_in(page, base, "yos.worker", next_page="/early-help")
         assert page.url.endswith("/early-help")
         assert page.locator("#found tbody tr").count() == 4

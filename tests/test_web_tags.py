@@ -1,7 +1,8 @@
 """Tags in the browser: the comparison of the demo's synthetic tag trails with its synthetic
 timed Bolsover burglaries (``sara.casework.demo_tags``) as a police user, its JSON twin equal
 to ``sara tags compare --json``, the refusal of a council user, and the page walked in the
-browser (axe-clean, with its map). Loading a trail export (an upload and its mapping, the load
+browser (axe-clean, with its map). The HTTP tests run on SQLite and PostgreSQL, the browser
+walks on SQLite. Loading a trail export (an upload and its mapping, the load
 report) and recording a wearer from the browser, their JSON twins equal to ``sara tags load``
 and ``sara tags wearer add``, and who is refused (a police analyst, who may not write people;
 a council officer)."""
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from sara.casework import demo_tags
 from sara.store.engine import connect
@@ -21,19 +25,53 @@ from sara.store.schema import Quarantine
 from sara.store.schema import people as sp
 from sara.store.schema.tags import TrailPoint, Wearer
 from tests.cli import ok_json
-from tests.web import DEMO_PASSWORD, browser_sign_in, client, copy_of, csrf, walk
+from tests.web import DEMO_PASSWORD, browser_sign_in, build_demo, client, copy_of, csrf, walk
 
 PERIOD = {"from": "2025-03-01", "to": "2025-04-30"}
 
 
-@pytest.fixture(scope="module")
-def url(demo_url, tmp_path_factory) -> str:
-    """A copy of the demo with the synthetic electronic monitoring laid on it."""
-    copied = copy_of(demo_url, tmp_path_factory.mktemp("tags"))
-    engine = connect(copied)
+_copies = itertools.count()
+
+
+def _lay(url: str) -> str:
+    engine = connect(url)
     made = demo_tags.load(engine)
     engine.dispose()
     assert made["loaded"] and made["burglaries"] == 30 and len(made["planted_hits"]) == 3
+    return url
+
+
+@pytest.fixture(scope="module")
+def tags_sqlite(demo_url, tmp_path_factory) -> str:
+    """A copy of the demo with the synthetic electronic monitoring laid on it (SQLite: the browser's)."""
+    return _lay(copy_of(demo_url, tmp_path_factory.mktemp("tags")))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def url(request) -> str:
+    """The tags demo on SQLite, and built afresh on PostgreSQL: the HTTP tests run on both."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("tags_sqlite")
+    return _lay(build_demo(None, request.getfixturevalue("postgres").create_database(f"tags_demo_{os.getpid()}")))
+
+
+def copy_db(url: str, folder: Path) -> str:
+    """A copy of a demo database for a test that changes it, without its sessions and sign-in
+    counts: a SQLite file (``tests.web.copy_of``), or a PostgreSQL database made with it as template."""
+    if url.startswith("sqlite"):
+        return copy_of(url, folder)
+    import psycopg
+
+    base = make_url(url)
+    name = f"{base.database}_copy{next(_copies)}"
+    with psycopg.connect(host=base.host, port=base.port, user=base.username, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{base.database}"')
+    copied = base.set(database=name).render_as_string(hide_password=False)
+    engine = connect(copied)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM web_session"))
+        conn.execute(text("DELETE FROM rate_limit"))
+    engine.dispose()
     return copied
 
 
@@ -81,10 +119,10 @@ def test_a_council_user_is_refused_and_sees_no_tags_in_the_navigation(url):
     assert 'href="/tags"' in client(url, "pc.dexter").get("/today").text
 
 
-def test_pc_dexter_walks_the_tags_page(url, page):
+def test_pc_dexter_walks_the_tags_page(tags_sqlite, page):
     from tests import browser as served
 
-    with served.serve(url) as base:
+    with served.serve(tags_sqlite) as base:
         browser_sign_in(page, base, "pc.dexter", next_page="/tags")
         assert page.url.endswith("/tags")
         page.select_option("#category", demo_tags.CATEGORY)
@@ -140,7 +178,7 @@ def _counts(url: str) -> tuple[int, int]:
 @pytest.fixture
 def fresh(url, tmp_path) -> str:
     """A copy of the tags demo for a test that loads or records."""
-    return copy_of(url, tmp_path)
+    return copy_db(url, tmp_path)
 
 
 def _load_form(c, text=None, mapping=MAPPING, name="upload-synthetic.csv"):
@@ -189,7 +227,7 @@ def test_a_bad_mapping_or_no_file_is_said_beside_its_input(fresh):
 def test_the_load_json_twin_equals_the_command(url, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    by_api, by_cli = copy_of(url, tmp_path / "a"), copy_of(url, tmp_path / "b")
+    by_api, by_cli = copy_db(url, tmp_path / "a"), copy_db(url, tmp_path / "b")
     api = _client(by_api, "pc.dexter").post("/api/tags/load", json={"filename": "upload-synthetic.csv", "csv": _csv(), "mapping": MAPPING})
     assert api.status_code == 200, api.text
     folder = tmp_path / "files"
@@ -266,7 +304,7 @@ def test_a_wrong_person_or_period_is_said_beside_its_input(fresh):
 def test_the_wearer_json_twin_equals_the_command(url, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    by_api, by_cli = copy_of(url, tmp_path / "a"), copy_of(url, tmp_path / "b")
+    by_api, by_cli = copy_db(url, tmp_path / "a"), copy_db(url, tmp_path / "b")
     person = _person(url, "Adult D (synthetic)")
     body = {"reference": "TAG-U02", "person": person, "monitoring_from": "2025-04-01", "monitoring_to": "2025-09-30", "criteria": "synthetic test"}
     api = _client(by_api, "pc.dexter").post("/api/tags/wearers", json=body)
@@ -276,9 +314,10 @@ def test_the_wearer_json_twin_equals_the_command(url, tmp_path):
     assert api.json() == cli and cli["person"]["id"] == person and cli["points"] == 0
 
 
-def test_pc_dexter_loads_an_export_and_records_its_wearer_in_the_browser(fresh, page, tmp_path):
+def test_pc_dexter_loads_an_export_and_records_its_wearer_in_the_browser(tags_sqlite, page, tmp_path):
     from tests import browser as served
 
+    fresh = copy_of(tags_sqlite, tmp_path)
     export = tmp_path / "upload-synthetic.csv"
     export.write_text(_csv())
     with served.serve(fresh) as base:
