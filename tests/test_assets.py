@@ -93,7 +93,12 @@ def test_a_service_says_what_it_provides_to_whom_where_when_and_how_to_reach_it(
     s = cassets.show_service(engine, u["pc"], ref, today=TODAY)  # another partner reads it
     assert s["kinds"] == ["youth_diversion", "sports_activities"] and s["kind_labels"] == ["Youth diversion", "Sports and activities"]
     assert s["age_labels"] == ["Young people (11-17)"] and s["wards"] == ["Bolsover West"] and s["provider"] == "Youth Trust"
-    assert (s["website"], s["opening"], s["funding"], s["organisation"]) == ("https://www.example.org.uk/wheels", "Fridays 18:00-20:00", "CSP fund", "Youth Trust")
+    assert (s["website"], s["opening"], s["funding"], s["organisation"]) == (
+        "https://www.example.org.uk/wheels",
+        "Fridays 18:00-20:00",
+        "CSP fund",
+        "Youth Trust",
+    )
     assert s["may_change"] is False and cassets.show_service(engine, u["youth"], ref)["may_change"] is True
     by_area = cassets.add_service(engine, u["asb"], "Debt clinic", ["debt_advice"], areas=["Bolsover", "E05003314"], provider="Citizens Advice (test)", now=NOW)
     d = cassets.show_service(engine, u["youth"], by_area)
@@ -199,7 +204,7 @@ def test_a_csv_import_adds_updates_and_rejects_every_row_with_its_reason(engine,
 def test_the_export_reads_back_as_an_import_that_changes_nothing(engine, world, tmp_path):
     u, feats = world
     lon, lat = point_in(feats, "lsoa", "E01019483")
-    cassets.add_service(engine, u["asb"], "=HYPERLINK(\"x\")", ["victim_support"], lon=lon, lat=lat, communities=["older residents"], now=NOW)
+    cassets.add_service(engine, u["asb"], '=HYPERLINK("x")', ["victim_support"], lon=lon, lat=lat, communities=["older residents"], now=NOW)
     cassets.add_service(engine, u["asb"], "Debt advice", ["debt_advice"], areas=["Bolsover"], phone="01246 111111", now=NOW)
     text = service.export_csv(Context(engine, u["asb"], NOW), mine=True)
     assert "'=HYPERLINK" in text  # a formula is neutralised
@@ -272,7 +277,13 @@ def test_gaps_are_the_wards_with_no_provision_of_a_kind_beside_their_open_proble
     young = cassets.gaps(engine, u["pc"], age="young people", today=TODAY)  # only services for young people (or all ages)
     shire = next(a for a in young["areas"] if a["code"] == "E05003314")
     assert shire["kinds"]["drug_alcohol"] == 0 and shire["kinds"]["victim_support"] == 1
-    assert next(a for a in g["areas"] if a["code"] == "E05003314")["age_groups"] == {"children": 1, "young_people": 1, "young_adults": 1, "adults": 2, "older_people": 1}
+    assert next(a for a in g["areas"] if a["code"] == "E05003314")["age_groups"] == {
+        "children": 1,
+        "young_people": 1,
+        "young_adults": 1,
+        "adults": 2,
+        "older_people": 1,
+    }
     lsoa = cassets.gaps(engine, u["pc"], level="lsoa", today=TODAY)
     assert len(lsoa["areas"]) == len(feats["lsoa"]) and next(a for a in lsoa["areas"] if a["code"] == "E01019483")["open_problems"] == 2
     with pytest.raises(RecordError, match="is a ward, not a district"):
@@ -311,7 +322,9 @@ def test_the_commands_add_list_show_update_import_and_gaps(db_url, tmp_path):
     assert [s["id"] for s in listed["services"]] == [made["id"]]
     assert ok_json("assets", "show", made["id"], "--as", "asb", "--db", db_url) == listed["services"][0] | {"may_change": False}
     assert ok_json("assets", "list", "--kind", "mentoring", "--as", "asb", "--db", db_url)["services"] == []
-    assert "--kind: unknown kind of provision 'karate'" in err_json("assets", "add", "Dojo", "--kind", "karate", "--area", "E05003305", "--as", "asb", "--db", db_url)
+    assert "--kind: unknown kind of provision 'karate'" in err_json(
+        "assets", "add", "Dojo", "--kind", "karate", "--area", "E05003305", "--as", "asb", "--db", db_url
+    )
     assert "kept by another organisation" in err_json("assets", "update", made["id"], "--when", "Mondays", "--as", "asb", "--db", db_url)
     changed = ok_json("assets", "update", made["id"], "--when", "Fridays 17:00-20:00", "--as", "youth", "--db", db_url)
     assert changed["changed"] == ["opening"] and changed["version"] == 2

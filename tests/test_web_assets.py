@@ -78,7 +78,9 @@ def test_a_partner_adds_a_service_and_only_it_changes_it(demo):
     assert r.status_code == 303
     ref = r.headers["location"].split("/")[-1].split("?")[0]
     made = c.get(f"/api/assets/{ref}").json()
-    assert made["communities"] == ["girls", "young women"] and made["wards"] == ["Bolsover South"] and made["organisation"] == "Bolsover Youth Trust (synthetic)"
+    assert (
+        made["communities"] == ["girls", "young women"] and made["wards"] == ["Bolsover South"] and made["organisation"] == "Bolsover Youth Trust (synthetic)"
+    )
     page = c.get(f"/assets/{ref}?done=added")
     assert "The service is added" in page.text and 'id="service-form"' in page.text
     typed = {"csrf_token": csrf(page.text), "version": "1", "name": made["name"], "kinds": made["kinds"], "age_groups": made["age_groups"],

@@ -82,14 +82,16 @@ def vocabulary(path: str | Path | None = None) -> dict:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise Invalid(f"no file {path}", field=SETTING, fix="point the setting at a TOML file of [[kind]] and [[age_group]] tables, as asset-kinds.toml") from None
+        raise Invalid(
+            f"no file {path}", field=SETTING, fix="point the setting at a TOML file of [[kind]] and [[age_group]] tables, as asset-kinds.toml"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise Invalid(f"{path.name} is not valid TOML ({exc})", field=SETTING, fix="correct the file") from None
     out = {"kinds": [], "age_groups": [], "file": path.name}
     for table, into in (("kind", "kinds"), ("age_group", "age_groups")):
         for i, item in enumerate(data.get(table, [])):
             if not isinstance(item.get("key"), str) or not isinstance(item.get("label"), str):
-                raise Invalid(f"{path.name}: [[{table}]] number {i + 1} has no key or label", field=SETTING, fix="give each a key = \"...\" and a label = \"...\"")
+                raise Invalid(f"{path.name}: [[{table}]] number {i + 1} has no key or label", field=SETTING, fix='give each a key = "..." and a label = "..."')
             into_item = {"key": item["key"], "label": item["label"]}
             if table == "kind":
                 into_item["description"] = item.get("description", "")
@@ -205,7 +207,11 @@ def find_area(conn: Connection, text: str, field: str = "areas") -> dict:
     if not rows:
         rows = [r for r in conn.execute(select(Area.kind, Area.code, Area.name).where(Area.name == text)).mappings()]
     if not rows:
-        raise RecordError(f"no loaded area {text!r}", field=field, fix="give a loaded ward, LSOA or district by its code (E05003305) or its name as loaded (Bolsover North West)")
+        raise RecordError(
+            f"no loaded area {text!r}",
+            field=field,
+            fix="give a loaded ward, LSOA or district by its code (E05003305) or its name as loaded (Bolsover North West)",
+        )
     rows = sorted(rows, key=lambda r: AREA_KINDS.index(r["kind"]) if r["kind"] in AREA_KINDS else 9)
     same = [r for r in rows if r["kind"] == rows[0]["kind"]]
     if len(same) > 1:
@@ -243,7 +249,9 @@ def _checked(conn: Connection, vocab: dict, given: dict, *, old: dict | None = N
         raise RecordError("a point needs both its longitude and its latitude", field="lat" if lat is None else "lon", fix="give both, or neither")
     if lon is not None:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise RecordError(f"({lon}, {lat}) is not a longitude and latitude", field="lon", fix="give decimal degrees, longitude first: about -1.29, 53.23 in Bolsover")
+            raise RecordError(
+                f"({lon}, {lat}) is not a longitude and latitude", field="lon", fix="give decimal degrees, longitude first: about -1.29, 53.23 in Bolsover"
+            )
         if not _in_loaded_area(conn, lon, lat):
             raise RecordError(f"the point ({lon:.5f}, {lat:.5f}) lies outside every loaded area", field="lon",
                               fix="check the longitude and latitude (longitude first: about -1.29, 53.23 in Bolsover), or load the area's boundaries first")  # fmt: skip
@@ -472,7 +480,10 @@ def _views(conn: Connection, actor, rows: list[dict], today: dt.date) -> list[di
     vocab = vocabulary()
     u = sa_.User.__table__
     users = dict(conn.execute(select(u.c.id, u.c.username)).all())
-    names = {(k, c): n for k, c, n in conn.execute(select(Area.kind, Area.code, Area.name).where(Area.code.in_({c for r in rows for _, c in json.loads(r["areas"])})))}
+    names = {
+        (k, c): n
+        for k, c, n in conn.execute(select(Area.kind, Area.code, Area.name).where(Area.code.in_({c for r in rows for _, c in json.loads(r["areas"])})))
+    }
     ward_level = Level(conn, "ward")
     covered = coverage(conn, ward_level, rows)
     wards = {sid: [ward_level.names[c] for c in codes] for sid, codes in covered.items()}
@@ -554,7 +565,12 @@ def _open_problems(conn: Connection, actor, level: Level) -> tuple[dict[str, lis
     """Open problems placed in ``level``'s areas (area code -> problems), those whose area is
     coarser than the level and covers some of it, and the number with no loaded area."""
     t = spr.Problem.__table__
-    rows = [dict(r) for r in conn.execute(select(t.c.id, t.c.reference, t.c.title, t.c.organisation_id, t.c.area_code).where(t.c.state != "closed").order_by(t.c.id)).mappings()]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            select(t.c.id, t.c.reference, t.c.title, t.c.organisation_id, t.c.area_code).where(t.c.state != "closed").order_by(t.c.id)
+        ).mappings()
+    ]
     working = cproblems.working_organisations(conn) if actor.role in cproblems.SHARED_ONLY else None
 
     def seen(p: dict) -> dict:
@@ -625,7 +641,9 @@ def gaps(engine: Engine, actor, *, district: str | None = None, level: str = "wa
              f"{_n(ended, 'service')} that ended {'is' if ended == 1 else 'are'} not counted." if ended else "No service has ended.",
              f"A problem is open until it is closed; {_n(sum(a['open_problems'] for a in areas), 'open problem')} lie in {d['name']}'s {level}s."]  # fmt: skip
     if wide:
-        notes.append(f"{_n(len(wide), 'open problem')} cover{'s' if len(wide) == 1 else ''} a whole district and {'is' if len(wide) == 1 else 'are'} not counted in any one {level}.")
+        notes.append(
+            f"{_n(len(wide), 'open problem')} cover{'s' if len(wide) == 1 else ''} a whole district and {'is' if len(wide) == 1 else 'are'} not counted in any one {level}."
+        )
     if unplaced:
         notes.append(f"{_n(unplaced, 'open problem')} {'has' if unplaced == 1 else 'have'} no loaded area and {'is' if unplaced == 1 else 'are'} not counted.")
     return {"district": d, "level": level, "age": age, "today": today.isoformat(), "kinds": vocab["kinds"], "age_groups": vocab["age_groups"],
@@ -738,9 +756,13 @@ def import_csv(engine: Engine, actor, data: bytes | str, *, name: str = "the fil
                     raise Duplicate(f"your organisation has another service called {values['name']!r}")
                 seen[key] = i
             except (Invalid, PermissionDenied, Duplicate, NotFound) as exc:
-                results.append({"row": i, "outcome": "rejected", "id": None, "name": (raw.get(cols["name"]) or "").strip() or None, "reason": _reason(exc, cols)})
+                results.append(
+                    {"row": i, "outcome": "rejected", "id": None, "name": (raw.get(cols["name"]) or "").strip() or None, "reason": _reason(exc, cols)}
+                )
                 continue
-            results.append({"row": i, "outcome": "updated" if old else "added", "id": old["reference"] if old else None, "name": values["name"], "reason": None})
+            results.append(
+                {"row": i, "outcome": "updated" if old else "added", "id": old["reference"] if old else None, "name": values["name"], "reason": None}
+            )
             (updates if old else adds).append((results[-1], old, values))
     if adds or updates:
         with engine.begin() as conn:

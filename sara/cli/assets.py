@@ -16,7 +16,10 @@ from rich.table import Table
 
 from sara.cli.base import As, Db, Json, app, in_context, out, parse_date, print_json
 
-assets_app = typer.Typer(help="The organisations and services working in an area: what each provides, to whom, where, when, contact and funding; gaps beside open problems.", no_args_is_help=True)
+assets_app = typer.Typer(
+    help="The organisations and services working in an area: what each provides, to whom, where, when, contact and funding; gaps beside open problems.",
+    no_args_is_help=True,
+)
 app.add_typer(assets_app, name="assets")
 
 Ref = Annotated[str, typer.Argument(help="The service, e.g. AST-2026-0001 (sara assets list).")]
@@ -155,7 +158,9 @@ def assets_gaps(
     if as_json:
         print_json(g)
         return
-    table = Table(level, "services", "open problems", "no provision of", title=f"Gaps in {g['district']['name']} by {level}" + (f" for {g['age']}" if g["age"] else ""))
+    table = Table(
+        level, "services", "open problems", "no provision of", title=f"Gaps in {g['district']['name']} by {level}" + (f" for {g['age']}" if g["age"] else "")
+    )
     for a in sorted(g["areas"], key=lambda a: (-a["open_problems"], a["name"])):
         table.add_row(a["name"], str(a["services"]), str(a["open_problems"]), ", ".join(a["gaps"]))
     out.print(table)

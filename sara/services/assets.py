@@ -115,7 +115,9 @@ def map_data(ctx: Context, *, kind: str | None = None, area: str | None = None, 
     named: dict[tuple[str, str], dict] = {}
     for s in listed["services"]:
         for a in s["areas"]:
-            named.setdefault((a["kind"], a["code"]), {"name": a["name"], "kind": a["kind"], "services": []})["services"].append({"id": s["id"], "name": s["name"]})
+            named.setdefault((a["kind"], a["code"]), {"name": a["name"], "kind": a["kind"], "services": []})["services"].append(
+                {"id": s["id"], "name": s["name"]}
+            )
     shapes = {}
     for k in {k for k, _ in named}:
         got = queries.area_shapes(ctx.engine, k)
@@ -140,4 +142,12 @@ def gaps_map(ctx: Context, *, district: str | None = None, level: str = "ward", 
                       {"code": a["code"], "name": a["name"], "services": a["kinds"][kind] if kind else a["services"], "open_problems": a["open_problems"]})
              for a in found["areas"] if a["code"] in shapes]  # fmt: skip
     label = next((k["label"] for k in found["kinds"] if k["key"] == kind), None)
-    return {"type": "FeatureCollection", "features": feats, "district": found["district"], "level": level, "kind": kind, "kind_label": label, "age": found["age"]}
+    return {
+        "type": "FeatureCollection",
+        "features": feats,
+        "district": found["district"],
+        "level": level,
+        "kind": kind,
+        "kind_label": label,
+        "age": found["age"],
+    }

@@ -132,7 +132,9 @@ def _point(typed: dict) -> dict:
         try:
             out[k] = float(v) if v else ""
         except ValueError:
-            raise errors.Invalid(f"{v!r} is not a number", field=k, fix="give decimal degrees, e.g. -1.2903 and 53.2290, or pick the place on the map") from None
+            raise errors.Invalid(
+                f"{v!r} is not a number", field=k, fix="give decimal degrees, e.g. -1.2903 and 53.2290, or pick the place on the map"
+            ) from None
     return out
 
 
