@@ -163,8 +163,12 @@ def test_where_in_words_is_placed_by_a_police_uk_street_or_an_area_or_left_unpla
         ({"description": "a\x00b"}, "description", "not text"),
         ({"category": "spam"}, "category", "choose what your report is about"),
         ({"where": ""}, "where", "say where it happened"),
-        ({"lon": -0.1276, "lat": 51.5072}, "where", "we can only take reports for Amber Valley, Bolsover, Chesterfield, Derby, Derbyshire Dales, Erewash, High Peak, "
-                                                   "North East Derbyshire and South Derbyshire"),
+        (
+            {"lon": -0.1276, "lat": 51.5072},
+            "where",
+            "we can only take reports for Amber Valley, Bolsover, Chesterfield, Derby, Derbyshire Dales, Erewash, High Peak, "
+            "North East Derbyshire and South Derbyshire",
+        ),
         ({"lon": "nan", "lat": "53"}, "where", "not a place on Earth"),
         ({"when": "31/2/2026"}, "when", "not a real date"),
         ({"when": "2026-03-09"}, "when", "in the future"),
@@ -227,12 +231,20 @@ def test_accepting_makes_a_partner_report_event_where_the_point_lies(engine, wor
     with engine.connect() as conn:
         e = conn.execute(select(Event.__table__).where(Event.id == done["event_id"])).mappings().one()
         source = conn.execute(select(Source.name, Source.kind).where(Source.id == e["source_id"])).one()
-        placed = {(k, c) for k, c in conn.execute(select(Area.kind, Area.code).join(EventArea, EventArea.area_id == Area.id).where(EventArea.event_id == e["id"]))}
+        placed = {
+            (k, c) for k, c in conn.execute(select(Area.kind, Area.code).join(EventArea, EventArea.area_id == Area.id).where(EventArea.event_id == e["id"]))
+        }
         shapes = {(k, c): shapely.from_wkb(g) for k, c, g in conn.execute(select(Area.kind, Area.code, Area.geometry))}
         witness = conn.execute(select(sp.PersonEvent.role).join(sp.Person, sp.Person.id == sp.PersonEvent.person_id)
                                .where(sp.Person.reference == done["witness"], sp.PersonEvent.event_id == e["id"])).scalar()  # fmt: skip
     assert tuple(source) == ("public report", "public")
-    assert (e["category"], e["asb_category"], e["month"], e["source_ref"], e["reported_by"]) == ("Anti-social behaviour", "nuisance", dt.date(2026, 2, 1), ref, "public report")
+    assert (e["category"], e["asb_category"], e["month"], e["source_ref"], e["reported_by"]) == (
+        "Anti-social behaviour",
+        "nuisance",
+        dt.date(2026, 2, 1),
+        ref,
+        "public report",
+    )
     assert e["context"] == "Cars raced round the market place" and "Bloggs" not in e["context"]  # the moderator's summary, not the description
     assert e["occurred_from"] == dt.datetime(2026, 2, 28) and e["occurred_to"] == dt.datetime(2026, 3, 1)  # the UK day, in UTC (GMT in February)
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(lon, lat)
@@ -290,7 +302,8 @@ def test_the_demo_lays_waiting_accepted_and_rejected_concerns_on_bolsover(demo_u
     accepted = next(c for c in every if c["status"] == "accepted")
     assert accepted["problem"] and accepted["event_id"] and accepted["district_name"] == "Bolsover"
     assert any(c["placed_by"] is None for c in every) and any(c["placed_by"] == "pin" for c in every)
-    assert len(cc.list_concerns(engine, asb)) == sum(c["status"] == "waiting" and c["placed_by"] is not None for c in every)  # the unplaced one is the police's alone
+    assert len(cc.list_concerns(engine, asb)) == sum(
+        c["status"] == "waiting" and c["placed_by"] is not None for c in every
+    )  # the unplaced one is the police's alone
     assert demo_concerns.load(engine) == {}
     engine.dispose()
-

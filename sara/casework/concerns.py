@@ -196,7 +196,9 @@ def _rate_key(address: str) -> str:
 # --------------------------------------------------------------------------- where
 def _shapes(conn, kinds=AREA_KINDS) -> list[tuple[str, str, str | None, shapely.Geometry]]:
     ar = Area.__table__
-    return [(k, c, n, shapely.from_wkb(g)) for k, c, n, g in conn.execute(select(ar.c.kind, ar.c.code, ar.c.name, ar.c.geometry).where(ar.c.kind.in_(list(kinds))))]
+    return [
+        (k, c, n, shapely.from_wkb(g)) for k, c, n, g in conn.execute(select(ar.c.kind, ar.c.code, ar.c.name, ar.c.geometry).where(ar.c.kind.in_(list(kinds))))
+    ]
 
 
 def _areas_at(conn, lon: float, lat: float, kinds=AREA_KINDS) -> dict[str, tuple[str, str | None]]:
@@ -495,7 +497,9 @@ def _decide(conn, c: dict, actor, now: dt.datetime, **values) -> None:
     """Mark the concern decided, if it is still waiting (the first write of the transaction, so
     two moderators deciding at once cannot both succeed)."""
     t = sc.Concern.__table__
-    done = conn.execute(t.update().where(t.c.id == c["id"], t.c.status == "waiting").values(decided_at=now, decided_by=actor.id, decided_org=actor.organisation_id, **values))
+    done = conn.execute(
+        t.update().where(t.c.id == c["id"], t.c.status == "waiting").values(decided_at=now, decided_by=actor.id, decided_org=actor.organisation_id, **values)
+    )
     if done.rowcount != 1:
         raise Conflict(f"{c['reference']} was decided by someone else meanwhile: reload it to see what was decided")
 
@@ -507,10 +511,16 @@ def reject(engine: Engine, actor, ref: str, reason: str, *, now: dt.datetime | N
     with engine.connect() as conn:
         c = _decidable(conn, actor, ref)
     if not reason:
-        raise Invalid("a rejection needs a reason", field="reason", fix="say why, such as 'a duplicate of CON-2026-0012' or 'outside what the partnership deals with: passed to the council'")
+        raise Invalid(
+            "a rejection needs a reason",
+            field="reason",
+            fix="say why, such as 'a duplicate of CON-2026-0012' or 'outside what the partnership deals with: passed to the council'",
+        )
     with engine.begin() as conn:
         _decide(conn, c, actor, now, status="rejected", reason=reason)
-        audit.record(conn, [audit.Entry("change", actor, "concern", c["reference"], owner_org_id=actor.organisation_id, purpose=PURPOSE, detail={"rejected": reason})])
+        audit.record(
+            conn, [audit.Entry("change", actor, "concern", c["reference"], owner_org_id=actor.organisation_id, purpose=PURPOSE, detail={"rejected": reason})]
+        )
     return show(engine, actor, c["reference"])
 
 
@@ -569,12 +579,28 @@ def accept(engine: Engine, actor, ref: str, *, category: str | None = None, summ
         c = _decidable(conn, actor, ref)
     problem_id = None
     if problem and problem.strip():
-        problem_id = cproblems._read(engine, actor, problem.strip())["id"]
+        try:
+            problem_id = cproblems._read(engine, actor, problem.strip())["id"]
+        except NotFound:
+            raise RecordError(
+                f"no problem {problem.strip()!r} you may read", field="problem", fix="give the reference of a problem, such as PRB-2025-0001"
+            ) from None
     person = _witness(engine, actor, c, witness, now)
     t = sc.Concern.__table__
     chosen = category or c["category"]
     with engine.begin() as conn:
-        _decide(conn, c, actor, now, status="accepted", category=chosen, summary=summary, reason=note, problem_id=problem_id, person_id=person["id"] if person else None)
+        _decide(
+            conn,
+            c,
+            actor,
+            now,
+            status="accepted",
+            category=chosen,
+            summary=summary,
+            reason=note,
+            problem_id=problem_id,
+            person_id=person["id"] if person else None,
+        )
         eid = _event(conn, c, chosen, summary or c["description"], now)
         conn.execute(t.update().where(t.c.id == c["id"]).values(event_id=eid))
         audit.record(conn, [audit.Entry("change", actor, "concern", c["reference"], owner_org_id=actor.organisation_id, purpose=PURPOSE,
@@ -608,4 +634,6 @@ def accepted_count(conn, kind: str, code: str, since: dt.datetime, until: dt.dat
     """Accepted concerns placed in the ward or district ``code`` received from ``since`` to ``until`` (the public pages' count)."""
     t = sc.Concern.__table__
     column = t.c.ward_code if kind == "ward" else t.c.district_code
-    return conn.execute(select(func.count()).select_from(t).where(column == code, t.c.status == "accepted", t.c.received_at >= since, t.c.received_at <= until)).scalar_one()
+    return conn.execute(
+        select(func.count()).select_from(t).where(column == code, t.c.status == "accepted", t.c.received_at >= since, t.c.received_at <= until)
+    ).scalar_one()

@@ -63,6 +63,8 @@ def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
     decided_at = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10))
     accepted = concerns.accept(engine, pc, made[5], problem=problem, note="Matches the town-centre youth ASB problem (synthetic)", witness="new",
                                now=decided_at)  # fmt: skip
-    rejected = concerns.reject(engine, asb, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at)
+    rejected = concerns.reject(
+        engine, asb, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at
+    )
     return {"concerns": made, "waiting": made[:5], "accepted": accepted["id"], "event": accepted["event_id"], "problem": problem, "witness": accepted["witness"],
             "rejected": rejected["id"]}  # fmt: skip

@@ -16,7 +16,9 @@ from rich.table import Table
 
 from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, in_context, out, print_json
 
-concerns_app = typer.Typer(help="Concerns reported by the public at /report-a-concern, the moderation queue, and the partner-report events they become.", no_args_is_help=True)
+concerns_app = typer.Typer(
+    help="Concerns reported by the public at /report-a-concern, the moderation queue, and the partner-report events they become.", no_args_is_help=True
+)
 app.add_typer(concerns_app, name="concerns")
 
 FIELD_OPTIONS.update({"witness": "--witness", "summary": "--summary", "reason": "--reason"})
@@ -45,7 +47,9 @@ def concerns_list(
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items())
     table = Table("concern", "status", "about", "where", "area", "received", title=f"Public concerns for {data['organisation']} ({counts})")
     for c in data["concerns"]:
-        table.add_row(c["id"], c["status"], c["category_label"], c["where"] or "a pin on the map", c["ward_name"] or c["district_name"] or "unplaced", c["received_at"])
+        table.add_row(
+            c["id"], c["status"], c["category_label"], c["where"] or "a pin on the map", c["ward_name"] or c["district_name"] or "unplaced", c["received_at"]
+        )
     out.print(table)
 
 
@@ -91,7 +95,9 @@ def concerns_accept(
     """Accept a concern: it becomes a partner-report event (source "public report")."""
     from sara.services import concerns
 
-    c = in_context(as_json, db, acting, lambda ctx: concerns.accept(ctx, reference, category=category, summary=summary, problem=problem, note=note, witness=witness))
+    c = in_context(
+        as_json, db, acting, lambda ctx: concerns.accept(ctx, reference, category=category, summary=summary, problem=problem, note=note, witness=witness)
+    )
     print_json(c) if as_json else out.print(f"{c['id']} accepted: event {c['event_id']}" + (f", linked to {c['problem']}" if c["problem"] else "")
                                             + (f", witness {c['witness']}" if c["witness"] else ""), highlight=False)  # fmt: skip
 

@@ -54,7 +54,9 @@ def _form(request: Request, *, typed: dict | None = None, error: errors.SaraErro
     cookie = request.cookies.get(security.PRE_COOKIE) or security.new_pre_token()
     request.state.csrf_token = _token(request, cookie)
     ctx = Context(request.app.state.engine)
-    marked = errors_of(error) if isinstance(error, errors.Invalid) else {"summary": [{"text": str(error), "href": "#main-content"}], "fields": {}} if error else None
+    marked = (
+        errors_of(error) if isinstance(error, errors.Invalid) else {"summary": [{"text": str(error), "href": "#main-content"}], "fields": {}} if error else None
+    )
     if marked and marked["fields"].get("where") is not None:
         marked["summary"][0]["href"] = "#where"
     response = render(request, "concerns/form.html", title="Report a concern", form=service.form(ctx), typed=typed or {}, errors=marked,

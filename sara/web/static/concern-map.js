@@ -18,13 +18,18 @@ async function draw(block, el) {
   areas.addTo(map);
   SaraMaps.label(map, data);
   let pin = null;
+  const shown = (yes) => {
+    clear.hidden = !yes;
+    clear.style.display = yes ? "" : "none"; // the button's class would show it while hidden
+  };
+  shown(false);
   function place(latlng) {
     if (pin) pin.setLatLng(latlng);
     else pin = L.circleMarker(latlng, { radius: 9, color: "#d4351c", weight: 3, fillColor: "#d4351c", fillOpacity: 0.5 }).addTo(map);
     lon.value = latlng.lng.toFixed(6);
     lat.value = latlng.lat.toFixed(6);
     said.textContent = `Pin placed at ${lat.value}, ${lon.value}.`;
-    clear.hidden = false;
+    shown(true);
   }
   map.on("click", (e) => place(e.latlng));
   clear.addEventListener("click", () => {
@@ -33,7 +38,7 @@ async function draw(block, el) {
     lon.value = "";
     lat.value = "";
     said.textContent = "No pin placed.";
-    clear.hidden = true;
+    shown(false);
   });
   if (lon.value && lat.value && Number.isFinite(Number(lon.value)) && Number.isFinite(Number(lat.value))) {
     place(L.latLng(Number(lat.value), Number(lon.value)));
