@@ -160,10 +160,13 @@ def test_a_suggestion_that_would_fail_the_control_is_left_for_the_writer(engine,
 
 def test_a_draft_from_an_operation_says_its_name_place_and_period(engine, world):
     u, _ = world
-    s = cm.suggest(engine, u["pc.sam"], operation=OPERATION)
+    s = cm.suggest(engine, u["pc.sam"], operation=OPERATION, today=dt.date(2026, 2, 10))
     assert s["title"] == "Op Castle (test): patrols in Castle Ward"
     assert s["doing"] == ("Officers are patrolling in Castle Ward from 2 to 27 February 2026 as part of Op Castle (test), at the times and places residents "
                           "told us about.")  # fmt: skip
+    assert cm.suggest(engine, u["pc.sam"], operation=OPERATION, today=dt.date(2026, 2, 28))["doing"].startswith(
+        "Officers patrolled in Castle Ward from 2 to 27"
+    )
     ref = cm.draft(engine, u["pc.sam"], operation=OPERATION, groups=["CW-ALL"], now=NOW)
     assert cm.show(engine, u["ana"], ref)["source"] == {"kind": "operation", "ref": OPERATION, "label": OPERATION}
     with pytest.raises(NotFound, match="no operation of your organisation"):

@@ -227,7 +227,7 @@ def sources(engine: Engine, actor) -> dict:
             "operations": [{"name": r.name, "start": r.start_date.isoformat(), "end": r.end_date.isoformat() if r.end_date else None} for r in ops]}  # fmt: skip
 
 
-def _source(engine: Engine, actor, problem: str | None, operation: str | None) -> dict:
+def _source(engine: Engine, actor, problem: str | None, operation: str | None, today: dt.date) -> dict:
     """The message's source: its kind, id, label, areas and candidate words."""
     if bool(problem) == bool(operation):
         raise MessageError("a message is drafted from a problem or an operation", field="source",
@@ -251,7 +251,7 @@ def _source(engine: Engine, actor, problem: str | None, operation: str | None) -
     where = hood["name"] if hood else None
     place = f" in {where}" if where else ""
     words = {"title": f"{op['name']}: patrols{place}",
-             "doing": f"Officers are patrolling{place or ' the area'} {_period(op['start_date'], op['end_date'])} as part of {op['name']}, at the times and places "
+             "doing": f"Officers {'patrolled' if op['end_date'] and op['end_date'] < today else 'are patrolling'}{place or ' the area'} {_period(op['start_date'], op['end_date'])} as part of {op['name']}, at the times and places "
                       "residents told us about."}  # fmt: skip
     return {"kind": "operation", "id": op["id"], "ref": op["name"], "label": op["name"], "areas": [op["area_code"]] if op["area_code"] else [],
             "area_ids": [hood["id"]] if hood else [], "words": words, "from_summary": False}  # fmt: skip
@@ -261,11 +261,11 @@ def _check(conn: Connection, field: str, text: str | None, streets: set[str]) ->
     return publication.check_public_text(conn, field, text, what=WHAT[field], limit=LIMITS[field], sentence=field != "title", streets=streets)
 
 
-def suggest(engine: Engine, actor, *, problem: str | None = None, operation: str | None = None, groups=()) -> dict:
+def suggest(engine: Engine, actor, *, problem: str | None = None, operation: str | None = None, groups=(), today: dt.date | None = None) -> dict:
     """The words a draft from ``problem`` or ``operation`` starts with, each one only if it
     passes the disclosure control; those that do not are ``left_out`` with the reason."""
     _check_write(actor)
-    src = _source(engine, actor, problem, operation)
+    src = _source(engine, actor, problem, operation, today or dt.date.today())
     out = {"source": {"kind": src["kind"], "ref": src["ref"], "label": src["label"], "from_summary": src["from_summary"]}, "left_out": []}
     with engine.connect() as conn:
         chosen = _groups(conn, actor, groups) if groups else []
@@ -316,7 +316,7 @@ def draft(engine: Engine, actor, *, problem: str | None = None, operation: str |
     groups named by code; a text not given (None) is the suggestion's (``suggest``). Its reference."""
     _check_write(actor)
     now = now or audit.utcnow()
-    src = _source(engine, actor, problem, operation)
+    src = _source(engine, actor, problem, operation, now.date())
     given = {"title": title, "doing": doing, "you_can": you_can}
     with engine.connect() as conn:
         chosen = _groups(conn, actor, groups)

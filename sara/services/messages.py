@@ -40,7 +40,7 @@ def overview(ctx: Context) -> dict:
 
 
 def suggest(ctx: Context, *, problem: str | None = None, operation: str | None = None, groups=()) -> dict:
-    return cm.suggest(ctx.engine, ctx.actor, problem=problem, operation=operation, groups=groups)
+    return cm.suggest(ctx.engine, ctx.actor, problem=problem, operation=operation, groups=groups, today=ctx.now.date())
 
 
 def draft(ctx: Context, *, problem: str | None = None, operation: str | None = None, groups=(), title: str | None = None, doing: str | None = None,
