@@ -534,8 +534,8 @@ def show_scheme(engine: Engine, actor, ref: str, *, today: dt.date | None = None
             coords = [dict(x) for x in conn.execute(select(c).where(c.c.id.in_(ids)).order_by(c.c.id)).mappings()] if ids else []
             all_roles = [dict(x) for x in conn.execute(select(sw.WatchRole.__table__).where(sw.WatchRole.coordinator_id.in_(ids))).mappings()] if ids else []
             contacts = [dict(x) for x in conn.execute(select(k).where(k.c.coordinator_id.in_(ids))).mappings()] if ids else []
-            schemes = dict(conn.execute(select(t.c.id, t.c.reference).where(t.c.id.in_({x["scheme_id"] for x in all_roles} | {x["scheme_id"] for x in contacts if x["scheme_id"]})))
-                           .all()) if ids else {}  # fmt: skip
+            wanted = {x["scheme_id"] for x in all_roles} | {x["scheme_id"] for x in contacts if x["scheme_id"]}
+            schemes = {x.id: {"id": x.reference, "name": x.name} for x in conn.execute(select(t.c.id, t.c.reference, t.c.name).where(t.c.id.in_(wanted)))} if ids else {}
             users = _usernames(conn)
     current = [x for x in roles if _current(x, today)]
     out = _summary(s, names, orgs, len(current)) | {"member_history": history, "may_change": may_add_schemes(actor) and s["organisation_id"] == actor.organisation_id,

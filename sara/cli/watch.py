@@ -124,10 +124,10 @@ def overdue(
     if as_json:
         print_json(data)
         return
-    t = Table("coordinator", "name", "phone", "email", "schemes", "last contact", "due by", "days overdue", title=f"Not contacted within {data['standard']}: {data['count']}")
+    t = Table("co-ordinator", "contact", "schemes", "last contact", "days overdue", title=f"Not contacted within {data['standard']}: {data['count']}")
     for c in data["coordinators"]:
-        t.add_row(c["id"], c["name"], c["phone"] or "", c["email"] or "", ", ".join(f"{s['id']} ({s['team'] or 'no team'})" for s in c["schemes"]),
-                  f"{c['last_contact']['on']} {c['last_contact']['how']}" if c["last_contact"] else "never", c["due"], str(c["days_overdue"]))  # fmt: skip
+        t.add_row(f"{c['name']}\n{c['id']}", "\n".join(x for x in (c["phone"], c["email"]) if x), "\n".join(f"{s['name']} ({s['id']})" for s in c["schemes"]),
+                  f"{c['last_contact']['on']} {c['last_contact']['how']}" if c["last_contact"] else "never", f"{c['days_overdue']} (due by {c['due']})")  # fmt: skip
     out.print(t)
 
 
