@@ -170,7 +170,7 @@ def test_a_lead_walks_the_plans(planned, page):
         assert "in progress" in page.locator("#update-action").inner_text()
         walk(page, "plans-new-made")
         page.goto(f"{base}/plans/{ref}")
-        assert page.locator("#progress tbody tr").count() == 5
+        assert page.locator("#progress tbody tr").count() == 6  # the demo plan's five and its survey indicator (sara.casework.demo_surveys)
         assert page.locator("img[src^='data:image/svg+xml']").count() >= 5
         walk(page, "plans")
         page.click("#review-link")

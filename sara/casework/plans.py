@@ -14,8 +14,10 @@ The rules here:
 * **References.** ``PLN-YYYY-NNNN`` from the row id (``sara.casework.records``); themes are
   numbered 1, 2, ... within a plan and priorities ``T.P`` (theme 2's first priority is 2.1).
 * **Indicators.** ``computed`` from the events (an event query: categories, ASB types, flags,
-  an area; a count or a rate per 1,000 residents; per month or per quarter) or ``entered`` (a
-  survey result, a partner's figure, with its source). Each has a baseline (a period and its
+  an area; a count or a rate per 1,000 residents; per month or per quarter), ``entered`` (a
+  survey result, a partner's figure, with its source) or ``survey`` (a question of a
+  questionnaire SARA holds, in an area or all: its share positive, in per cent, or its mean
+  rating per month or quarter, read from the responses, ``sara.casework.surveys.series``). Each has a baseline (a period and its
   value per month or quarter), a target (value and date, after the baseline) and a direction
   (reduce or increase). A value is entered only for an entered indicator.
 * **Progress** (``progress``, pure): the value expected at the end of the latest period on a
@@ -47,8 +49,9 @@ from sara.store.schema import problems as spr
 
 PURPOSE = "partnership plan"
 WRITERS = ("lead", "administrator")
-KINDS = ("computed", "entered")
+KINDS = ("computed", "entered", "survey")
 MEASURES = ("count", "rate_per_1000")
+SURVEY_MEASURES = ("share", "mean")
 GRANULARITIES = ("month", "quarter")
 DIRECTIONS = ("reduce", "increase")
 ACTION_STATUSES = ("open", "in_progress", "blocked", "done", "cancelled")
@@ -515,9 +518,10 @@ def add_indicator(engine: Engine, actor: Actor, ref: str, theme, name: str, *, k
     it = sp.PlanIndicator.__table__
     with engine.connect() as conn:
         th = _theme(conn, plan, theme)
-    values = dict(theme_id=th["id"], code=(code or "").strip() or None, name=name.strip(), kind=kind, query=json.dumps(query, sort_keys=True) if kind == "computed" else None,
-                  area_code=area_code if kind == "computed" else None, area_kind=area_kind if kind == "computed" else None,
-                  measure=measure if kind == "computed" else "value", granularity=granularity, direction=direction,
+    counted = kind in ("computed", "survey")
+    values = dict(theme_id=th["id"], code=(code or "").strip() or None, name=name.strip(), kind=kind, query=json.dumps(query, sort_keys=True) if counted else None,
+                  area_code=area_code if counted else None, area_kind=area_kind if counted else None,
+                  measure=measure if counted else "value", granularity=granularity, direction=direction,
                   source=(source or "").strip() or None, baseline_start=baseline_start, baseline_end=baseline_end, baseline_value=float(baseline_value),
                   target_value=float(target_value), target_date=target_date, tolerance=float(tolerance), created_by=actor.id, created_at=now)  # fmt: skip
     with engine.begin() as conn:
@@ -533,7 +537,8 @@ def check_indicator(*, kind: str, name: str, baseline_start: dt.date, baseline_e
                     query: dict | None, measure: str, source: str | None, tolerance: float, area_code: str | None) -> None:  # fmt: skip
     """Every rule an indicator's definition must meet, before anything is computed or written."""
     if kind not in KINDS:
-        raise PlanError(f"unknown indicator kind {kind!r}", field="kind", fix="choose computed (counted from the events) or entered (a survey or partner figure)")
+        raise PlanError(f"unknown indicator kind {kind!r}", field="kind",
+                        fix="choose computed (counted from the events), entered (a partner's figure) or survey (a question of a survey SARA holds)")  # fmt: skip
     _text(name, "name", "the indicator's name", "Anti-social behaviour incidents", 300)
     if direction not in DIRECTIONS:
         raise PlanError(f"unknown direction {direction!r}", field="direction", fix=f"choose one of {', '.join(DIRECTIONS)}")
@@ -548,6 +553,13 @@ def check_indicator(*, kind: str, name: str, baseline_start: dt.date, baseline_e
                         fix="give a target date after the baseline period")  # fmt: skip
     if not 0 < tolerance <= 1:
         raise PlanError(f"the tolerance {tolerance} is not a share between 0 and 1", field="tolerance", fix="give e.g. 0.1 for 10% of the baseline-target gap")
+    if kind == "survey":
+        q = query or {}
+        if set(q) != {"questionnaire", "question"} or not all(isinstance(v, str) and v.strip() for v in q.values()):
+            raise PlanError("a survey indicator names its questionnaire and question", field="survey", fix="give the questionnaire's key and the question's key (sara survey show)")
+        if measure not in SURVEY_MEASURES:
+            raise PlanError(f"unknown survey measure {measure!r}", field="measure", fix=f"choose one of {', '.join(SURVEY_MEASURES)}")
+        return
     if kind == "entered":
         if not (source or "").strip():
             raise PlanError("an entered indicator needs its source", field="source", fix="say where its figures come from, e.g. 'residents survey, Bolsover District Council'")
@@ -589,7 +601,8 @@ def enter_value(engine: Engine, actor: Actor, indicator_id: int, period: dt.date
     i, plan = indicator(engine, actor, indicator_id)
     _require_writer(actor, plan)
     if i["kind"] != "entered":
-        raise PlanError(f"indicator {indicator_id} ({i['name']}) is computed from the events: its values are counted, not entered", field="value",
+        where = "read from the survey's responses" if i["kind"] == "survey" else "computed from the events"
+        raise PlanError(f"indicator {indicator_id} ({i['name']}) is {where}: its values are counted, not entered", field="value",
                         fix="enter values only for an entered indicator (a survey result, a partner's figure)")  # fmt: skip
     try:
         value = float(value)

@@ -266,7 +266,7 @@ def indicator_add(
     baseline: Annotated[str, typer.Option("--baseline", help="The baseline period: 2025-01:2025-03, 2025-Q1, 2025 ...")],
     target: Annotated[float, typer.Option("--target", help="The target value per month or quarter.")],
     by: Annotated[str, typer.Option("--by", help="The target date (YYYY-MM-DD).")],
-    kind: Annotated[str, typer.Option("--kind", help="computed (counted from the events) or entered (a survey or partner figure).")] = "computed",
+    kind: Annotated[str, typer.Option("--kind", help="computed (counted from the events), entered (a partner's figure) or survey (--survey and --question).")] = "computed",
     code: Annotated[str | None, typer.Option("--code", help="The indicator number, e.g. NI17.")] = None,
     baseline_value: Annotated[float | None, typer.Option("--baseline-value", help="The baseline value per period (computed ones: counted when left out).")] = None,
     direction: Annotated[str, typer.Option("--direction", help="reduce or increase.")] = "reduce",
@@ -277,6 +277,8 @@ def indicator_add(
     area: Annotated[str | None, typer.Option("--area", help="The area counted in (code or name; none: every area loaded).")] = None,
     measure: Annotated[str, typer.Option("--measure", help="count or rate_per_1000 (residents of the area).")] = "count",
     source: Annotated[str | None, typer.Option("--source", help="Where an entered indicator's figures come from.")] = None,
+    survey: Annotated[str | None, typer.Option("--survey", help="A survey indicator: the questionnaire's key (sara survey list); its figure per period is read from the responses in --area.")] = None,
+    question: Annotated[str | None, typer.Option("--question", help="A survey indicator: the question's key (sara survey show KEY).")] = None,
     tolerance: Annotated[float, typer.Option("--tolerance", help="At risk within this share of the baseline-target gap.")] = 0.1,
     acting: As = None, db: Db = None, as_json: Json = False,
 ) -> None:  # fmt: skip
@@ -287,7 +289,7 @@ def indicator_add(
     p = _run(as_json, db, acting, lambda ctx: plans.add_indicator(
         ctx, reference, theme, name, kind=kind, baseline_period=baseline, baseline_value=baseline_value, target_value=target, target_date=d,
         direction=direction, granularity=per, code=code, categories=category or (), asb_types=asb_type or (), flags=flag or (), area=area,
-        measure=measure, source=source, tolerance=tolerance))  # fmt: skip
+        measure=measure, source=source, tolerance=tolerance, survey=survey, question=question))  # fmt: skip
     if as_json:
         print_json(p)
     else:

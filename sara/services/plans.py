@@ -12,6 +12,11 @@ then its ASB types and flags; a rate is per 1,000 residents of its area. A month
 period with no events loaded at all is not counted as zero: its month (or the quarter holding
 it) has no value, and the indicator says which months are missing. A query that matches no
 events gives zeros and says so.
+
+A survey indicator reads one question of a questionnaire from the responses in its area
+(``sara.casework.surveys.series``): per month or quarter, the share of answers that are
+positive (per cent) or the mean rating, with the answers counted and the 95% interval; a
+period with no answers has no value, and one with few answers says so.
 """
 
 from __future__ import annotations
@@ -119,6 +124,33 @@ def entered_series(ind: dict, first: dt.date, last: dt.date) -> tuple[list[dict]
     return rows, notes
 
 
+def survey_series(ctx: Context, ind: dict, first: dt.date, last: dt.date) -> tuple[list[dict], list[str]]:
+    """The survey figure of ``ind`` per period from ``first`` to ``last``, with the answers counted and the 95% interval."""
+    from sara.casework import surveys
+
+    g, q, area = ind["granularity"], ind["query"], ind.get("area")
+    starts = periods(first, last, g)
+    got = surveys.series(ctx.engine, q["questionnaire"], q["question"], area_kind=area["kind"] if area else None, area_code=area["code"] if area else None,
+                         starts=starts, ends=[period_end(s, g) for s in starts])  # fmt: skip
+    rows = [{"period": label(s, g), "from": s.isoformat(), "to": period_end(s, g).isoformat(), "value": x["value"], "answers": x["n"],
+             "low": x["low"], "high": x["high"]} for s, x in zip(starts, got)]  # fmt: skip
+    notes = []
+    none = [r["period"] for r in rows if r["value"] is None]
+    if none:
+        notes.append(f"no survey answers for {', '.join(none)}")
+    few = [r["period"] for r in rows if r["value"] is not None and r["answers"] < surveys.SMALL]
+    if few:
+        notes.append(f"fewer than {surveys.SMALL} answers in {', '.join(few)}: the figure is uncertain (its 95% interval is in the series)")
+    return rows, notes
+
+
+def describe_survey(ind: dict) -> str:
+    """A survey indicator's question and area in words."""
+    q, area = ind["query"], ind.get("area")
+    what = "share positive" if ind["measure"] == "share" else "mean"
+    return f"survey {q['questionnaire']}, question {q['question']} ({what}), " + (f"in {area.get('name') or area['code']}" if area else "every response")
+
+
 # ---------------------------------------------------------------- progress
 
 
@@ -153,6 +185,10 @@ def indicator_progress(ctx: Context, ind: dict, *, upto: dt.date | None = None, 
             base_rows, _ = computed_series(ctx, shown, b_from, b_to, population=population, loaded=loaded)
             rows, more = computed_series(ctx, shown, first, end, population=population, loaded=loaded) if end >= first else ([], [])
             notes += more
+    elif ind["kind"] == "survey":
+        base_rows, _ = survey_series(ctx, shown, b_from, b_to)
+        rows, more = survey_series(ctx, shown, first, end) if end >= first else ([], [])
+        notes += more
     else:
         base_rows, _ = entered_series(ind, b_from, b_to)
         # entered figures come after their period: only periods already over (or with a value) are expected
@@ -167,7 +203,8 @@ def indicator_progress(ctx: Context, ind: dict, *, upto: dt.date | None = None, 
                         tolerance=ind["tolerance"])  # fmt: skip
     for r, p in zip(rows, rated["rows"]):
         r["expected"], r["rating"] = p["expected"], p["rating"]
-    return {"indicator": shown, "query": describe_query(shown) if ind["kind"] == "computed" else None, "unit": unit(ind), "baseline_series": base_rows,
+    described = describe_query(shown) if ind["kind"] == "computed" else describe_survey(shown) if ind["kind"] == "survey" else None
+    return {"indicator": shown, "query": described, "unit": unit(ind), "baseline_series": base_rows,
             "series": rows, "latest": rated["latest"], "rating": rated["rating"], "rule": rated["rule"], "band": rated["band"], "notes": notes}  # fmt: skip
 
 
@@ -175,6 +212,8 @@ def unit(ind: dict) -> str:
     per = "a month" if ind["granularity"] == "month" else "a quarter"
     if ind["kind"] == "entered":
         return f"value {per}"
+    if ind["kind"] == "survey":
+        return f"{'per cent' if ind['measure'] == 'share' else 'mean'} {per}"
     return f"{MEASURE_WORDS[ind['measure']]} {per}"
 
 
@@ -264,11 +303,21 @@ def _action(ctx: Context, ref: str, action_id: int) -> dict:
 def add_indicator(ctx: Context, ref: str, theme: str, name: str, *, kind: str, baseline_period: str, target_value: float, target_date: dt.date,
                   baseline_value: float | None = None, direction: str = "reduce", granularity: str = "month", code: str | None = None,
                   categories: Sequence[str] = (), asb_types: Sequence[str] = (), flags: Sequence[str] = (), area: str | None = None,
-                  measure: str = "count", source: str | None = None, tolerance: float = cp.TOLERANCE) -> dict:  # fmt: skip
+                  measure: str = "count", source: str | None = None, tolerance: float = cp.TOLERANCE, survey: str | None = None,
+                  question: str | None = None) -> dict:  # fmt: skip
     """Add an indicator. A computed one's baseline value, when not given, is its mean per
     month or quarter over the baseline period, counted now and kept (a baseline does not move
-    when more data is loaded); every month of that period must then be loaded."""
+    when more data is loaded); every month of that period must then be loaded. A survey one
+    (``survey`` and ``question``, in ``area`` or every response) measures the question's share
+    positive (per cent) or mean rating; its baseline value, when not given, is that figure
+    over all the answers of the baseline period."""
     b_from, b_to = cp.parse_period(baseline_period, "baseline_period")
+    if survey or question:
+        kind = "survey" if kind == "computed" else kind
+    if kind == "survey":
+        return _add_survey_indicator(ctx, ref, theme, name, survey=survey, question=question, area=area, b_from=b_from, b_to=b_to, baseline_value=baseline_value,
+                                     target_value=target_value, target_date=target_date, direction=direction, granularity=granularity, code=code,
+                                     extra=bool(categories or asb_types or flags or source), tolerance=tolerance)  # fmt: skip
     query = {k: list(v) for k, v in (("categories", categories), ("asb_types", asb_types), ("flags", flags)) if v} if kind == "computed" else None
     if kind == "entered" and (categories or asb_types or flags or area):
         raise PlanError("an entered indicator has no event query or area", field="kind", fix="make it computed to count events, or leave out the categories, types, flags and area")
@@ -291,6 +340,35 @@ def add_indicator(ctx: Context, ref: str, theme: str, name: str, *, kind: str, b
                            target_value=target_value, target_date=target_date, direction=direction, granularity=granularity, code=code, query=query,
                            area_code=found["code"] if found else None, area_kind=found["kind"] if found else None, measure=measure, source=source,
                            tolerance=tolerance, now=ctx.now)  # fmt: skip
+    return indicator(ctx, iid)
+
+
+def _add_survey_indicator(ctx: Context, ref: str, theme: str, name: str, *, survey: str | None, question: str | None, area: str | None, b_from: dt.date,
+                          b_to: dt.date, baseline_value: float | None, target_value: float, target_date: dt.date, direction: str, granularity: str,
+                          code: str | None, extra: bool, tolerance: float) -> dict:  # fmt: skip
+    from sara.casework import surveys
+
+    if extra:
+        raise PlanError("a survey indicator has no event query or source", field="kind", fix="leave out the categories, types, flags and source")
+    if not (survey or "").strip() or not (question or "").strip():
+        raise PlanError("a survey indicator names its questionnaire and question", field="survey", fix="give both keys, e.g. perception and safe_after_dark (sara survey show)")
+    q = surveys.question_of(ctx.engine, survey.strip(), question.strip())
+    measure = "share" if q["scale"]["kind"] == "choice" else "mean"
+    query = {"questionnaire": survey.strip(), "question": question.strip()}
+    cp.check_indicator(kind="survey", name=name, baseline_start=b_from, baseline_end=b_to, target_date=target_date, direction=direction, granularity=granularity,
+                       query=query, measure=measure, source=None, tolerance=tolerance, area_code=area)  # fmt: skip
+    found = resolve_area(ctx, area)
+    if baseline_value is None:
+        [base] = surveys.series(ctx.engine, query["questionnaire"], query["question"], area_kind=found["kind"] if found else None,
+                                area_code=found["code"] if found else None, starts=[b_from], ends=[b_to])  # fmt: skip
+        if base["value"] is None:
+            raise PlanError(f"the baseline cannot be read: no answers to {question} in the baseline period", field="baseline_period",
+                            fix="choose a period with survey responses, or give the baseline value")  # fmt: skip
+        baseline_value = round(base["value"], 2)
+    iid = cp.add_indicator(ctx.engine, ctx.actor, ref, theme, name, kind="survey", baseline_start=b_from, baseline_end=b_to, baseline_value=baseline_value,
+                           target_value=target_value, target_date=target_date, direction=direction, granularity=granularity, code=code, query=query,
+                           area_code=found["code"] if found else None, area_kind=found["kind"] if found else None, measure=measure,
+                           source=f"survey {query['questionnaire']}: {q['text']}", tolerance=tolerance, now=ctx.now)  # fmt: skip
     return indicator(ctx, iid)
 
 
@@ -354,6 +432,8 @@ def _baseline_text(ind: dict) -> str:
 
 
 def _indicator_name(ind: dict) -> str:
+    if ind["kind"] == "survey":
+        return f"{ind['name']} ({describe_survey(ind)})"
     return ind["name"] + (f" ({describe_query(ind)})" if ind["kind"] == "computed" else f" (source: {ind['source']})")
 
 
@@ -405,18 +485,22 @@ def indicator_choices(ctx: Context, ref: str) -> dict:
     """What the indicator form offers: the plan (its themes), the event categories loaded
     (most events first), the ASB types, the flags, the loaded areas by name (the value the
     indicator's ``area`` resolves: the name, or ``KIND:CODE`` where names are shared, as
-    ``/reports/scrutiny`` offers them), and the first and last month loaded."""
+    ``/reports/scrutiny`` offers them), the first and last month loaded, and the survey
+    questions (``KEY/QUESTION`` and their words)."""
+    from sara.casework import surveys
     from sara.services import explore
     from sara.store.schema import FLAGS
 
     plan = cp.load(ctx.engine, ctx.actor, ref, today=_today(ctx))
     known = explore.options(ctx)
+    asked = [(f"{q['key']}/{x['key']}", f"{q['name']}: {x['text']}") for q in (surveys.questionnaire(ctx.engine, s["key"]) for s in surveys.list_questionnaires(ctx.engine, ctx.actor))
+             for x in q["questions"]]  # fmt: skip
     areas = [{"value": a["name"] if a["label"] == a["name"] else f"{a['kind']}:{a['code']}", "label": a["label"]}
              for kind in ("district", "ward", "lsoa") for a in known["areas"].get(kind, [])]  # fmt: skip
     return {"plan": {"reference": plan["reference"], "title": plan["title"], "organisation": plan["organisation"], "may_write": plan["may_write"]},
             "themes": [(str(th["number"]), f"{th['number']} {th['title']}") for th in plan["themes"]],
             "categories": [c["name"] for c in known["categories"]], "asb_types": list(cp.ASB_TYPES), "flags": list(FLAGS), "areas": areas,
-            "months": known["months"]}  # fmt: skip
+            "months": known["months"], "questions": asked}  # fmt: skip
 
 
 def review_year(ctx: Context) -> int:

@@ -55,11 +55,11 @@ FIELDS = {
     "action": ("priority", "description", "organisation", "due", "status", "problems"),
     "update": ("action", "status", "due", "problems"),
     "value": ("indicator", "period", "value", "source"),
-    "indicator": ("theme", "name", "code", "kind", "categories", "asb_types", "flags", "area", "measure", "granularity", "direction", "baseline_period",
+    "indicator": ("theme", "name", "code", "kind", "categories", "asb_types", "flags", "question", "area", "measure", "granularity", "direction", "baseline_period",
                   "baseline_value", "target_value", "target_date", "tolerance", "source"),
 }  # fmt: skip
 # A service's field that is shown on another input of the form.
-ALIASES = {"value": {"baseline_period": "period"}, "indicator": {"query": "categories"}}
+ALIASES = {"value": {"baseline_period": "period"}, "indicator": {"query": "categories", "survey": "question"}}
 
 
 def marked(exc: errors.Invalid, form: str) -> dict:
@@ -259,13 +259,14 @@ def add_indicator(
     request: Request, ctx: Signed, ref: Ref, theme: Short = "", name: Text = "", code: Short = "", kind: Short = "computed",
     categories: Many = None, asb_types: Many = None, flags: Many = None, area: Text = "", measure: Short = "count", granularity: Short = "month",
     direction: Short = "reduce", baseline_period: Short = "", baseline_value: Short = "", target_value: Short = "", target_date: Short = "",
-    tolerance: Short = "10", source: Long = "",
+    tolerance: Short = "10", source: Long = "", question: Text = "",
 ):  # fmt: skip
     categories, asb_types, flags = categories or [], asb_types or [], flags or []
     typed = {"theme": theme, "name": name, "code": code, "kind": kind, "categories": categories, "asb_types": asb_types, "flags": flags, "area": area,
              "measure": measure, "granularity": granularity, "direction": direction, "baseline_period": baseline_period, "baseline_value": baseline_value,
-             "target_value": target_value, "target_date": target_date, "tolerance": tolerance, "source": source}  # fmt: skip
-    counted = kind != "entered"  # the inputs under "counted from the events" belong to that choice only
+             "target_value": target_value, "target_date": target_date, "tolerance": tolerance, "source": source, "question": question}  # fmt: skip
+    counted = kind == "computed"  # the inputs under "counted from the events" belong to that choice only
+    survey, _, asked = question.partition("/") if kind == "survey" else ("", "", "")
     try:
         if not theme:
             raise errors.Invalid("choose the theme", field="theme", fix="choose the theme whose success it measures")
@@ -278,8 +279,8 @@ def add_indicator(
             ctx, ref, theme, name, kind=kind, baseline_period=baseline_period, baseline_value=_number(baseline_value, "baseline_value", required=False),
             target_value=_number(target_value, "target_value", "the target value"), target_date=_date(target_date, "target_date", "the target date"),
             direction=direction, granularity=granularity, code=code, categories=categories if counted else (), asb_types=asb_types if counted else (),
-            flags=flags if counted else (), area=(area.strip() or None) if counted else None, measure=measure if counted else "count",
-            source=source, tolerance=share / 100)  # fmt: skip
+            flags=flags if counted else (), area=(area.strip() or None) if kind != "entered" else None, measure=measure if counted else "count",
+            source=source if kind == "entered" else None, tolerance=share / 100, survey=survey or None, question=asked or None)  # fmt: skip
     except errors.Invalid as exc:
         return _indicator_page(request, ctx, ref, typed, exc)
     return RedirectResponse(f"/plans/{ref}?done=indicator#indicator-{made['indicator']['id']}", status_code=303)
@@ -375,7 +376,7 @@ class IndicatorIn(BaseModel):
 
     theme: str = Field(max_length=300, description="The theme's number (or title).")
     name: str = Field(max_length=300)
-    kind: str = Field("computed", max_length=20, description="computed (counted from the events) or entered (a survey or partner figure).")
+    kind: str = Field("computed", max_length=20, description="computed (counted from the events), entered (a partner's figure) or survey (survey and question).")
     baseline_period: str = Field(max_length=40, description="2025-01:2025-03, 2025-Q1, 2025 ...")
     target_value: float = Field(allow_inf_nan=False)
     target_date: dt.date
@@ -390,6 +391,8 @@ class IndicatorIn(BaseModel):
     measure: str = Field("count", max_length=20, description="count or rate_per_1000.")
     source: str | None = Field(None, max_length=4000)
     tolerance: float = Field(cp.TOLERANCE, allow_inf_nan=False, description="At risk within this share of the baseline-target gap.")
+    survey: str | None = Field(None, max_length=60, description="A survey indicator's questionnaire (its key).")
+    question: str | None = Field(None, max_length=60, description="A survey indicator's question (its key); its value per period is the share positive or mean.")
 
 
 class ValueIn(BaseModel):
