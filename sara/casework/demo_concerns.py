@@ -17,11 +17,13 @@ from sqlalchemy import Engine, select
 
 from sara.access.users import get_actor
 from sara.casework import concerns
+from sara.store import queries
 from sara.store.schema import concerns as sc
 from sara.store.schema import problems as sp
 
 PROBLEM = "Youth ASB and criminal damage, Bolsover town centre (synthetic)"
 MARK = "(synthetic)"
+ACCEPTED = 5  # the report the demo accepts as an event (the bus shelter)
 # (days ago, category, where, lon/lat pin, when, description, contact)
 REPORTS = (
     (9, "asb_nuisance", "Market Place, Bolsover", None, "Friday evenings", "A group of teenagers shouting and throwing bottles outside the shops after 9pm (synthetic).",
@@ -51,8 +53,14 @@ def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
     pc, asb = get_actor(engine, "pc.dexter"), get_actor(engine, "asb.officer")
     if pc is None or asb is None:
         return {}
+    # The demo replays the police.uk year loaded: the concern it accepts is of an incident in
+    # that year's last month, so its event does not move the demo's periods past the data.
+    last = queries.month_range(engine)
+    replayed = dt.date.fromisoformat(f"{last[1]}-15") if last else None
     made = []
     for i, (days, category, where, pin, when, text, contact) in enumerate(REPORTS):
+        if i == ACCEPTED and replayed is not None:
+            when = replayed.isoformat()
         at = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(19, 30))
         name, phone, email = contact or (None, None, None)
         receipt = concerns.submit(engine, category=category, where=where, when=(today - dt.timedelta(days=when)).isoformat() if isinstance(when, int) else when,
@@ -61,7 +69,7 @@ def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
         with engine.connect() as conn:
             made.append(conn.execute(select(t.c.reference).where(t.c.receipt == receipt)).scalar_one())
     decided_at = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10))
-    accepted = concerns.accept(engine, pc, made[5], problem=problem, note="Matches the town-centre youth ASB problem (synthetic)", witness="new",
+    accepted = concerns.accept(engine, pc, made[ACCEPTED], problem=problem, note="Matches the town-centre youth ASB problem (synthetic)", witness="new",
                                now=decided_at)  # fmt: skip
     rejected = concerns.reject(
         engine, asb, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at
