@@ -9,11 +9,15 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The path parameter of a download route, ``/reports/scrutiny.{suffix}``.
+Suffix = Annotated[str, PathParam(pattern="^(pdf|xlsx|html)$")]
 
 
 def pack_download(pack, name: str, suffix: str) -> Response:

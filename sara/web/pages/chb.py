@@ -19,7 +19,7 @@ from sara.errors import Invalid
 from sara.services import Context
 from sara.services import chb as service
 from sara.web.auth import signed_in
-from sara.web.downloads import pack_download
+from sara.web.downloads import Suffix, pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
@@ -63,7 +63,8 @@ def chb_page(request: Request, ctx: Signed):
     return _form(request, ctx, q, made)
 
 
-def _download(request: Request, ctx: Context, suffix: str):
+@router.get("/reports/chb.{suffix}", include_in_schema=False)
+def chb_download(request: Request, ctx: Signed, suffix: Suffix):
     q = _query(request)
     try:
         made = _pack(ctx, q)
@@ -71,21 +72,6 @@ def _download(request: Request, ctx: Context, suffix: str):
         return _form(request, ctx, q, error=exc)
     slug = re.sub(r"[^a-z0-9]+", "-", made.parameters["operation"].lower()).strip("-") or "operation"
     return pack_download(made, f"chb-{slug}-{made.parameters['baseline']}", suffix)
-
-
-@router.get("/reports/chb.pdf", include_in_schema=False)
-def chb_pdf(request: Request, ctx: Signed):
-    return _download(request, ctx, "pdf")
-
-
-@router.get("/reports/chb.xlsx", include_in_schema=False)
-def chb_xlsx(request: Request, ctx: Signed):
-    return _download(request, ctx, "xlsx")
-
-
-@router.get("/reports/chb.html", include_in_schema=False)
-def chb_html(request: Request, ctx: Signed):
-    return _download(request, ctx, "html")
 
 
 @router.get("/api/reports/chb", tags=["reports"])

@@ -22,7 +22,7 @@ from sara.casework import ocg as cocg
 from sara.services import Context
 from sara.services import ocg as service
 from sara.web.auth import signed_in
-from sara.web.downloads import pack_download
+from sara.web.downloads import Suffix, pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
@@ -110,24 +110,10 @@ def profile_page(request: Request, ctx: Signed):
                   tile_url=request.app.state.tile_url, wide=True)  # fmt: skip
 
 
-def _download(request: Request, ctx: Context, suffix: str):
+@router.get("/ocg/profile.{suffix}", include_in_schema=False)
+def profile_download(request: Request, ctx: Signed, suffix: Suffix):
     made = _profile(ctx, request)
     return pack_download(made, f"soc-profile{'-partner' if made.parameters['partner'] else ''}-{made.parameters['start']}-{made.parameters['end']}", suffix)
-
-
-@router.get("/ocg/profile.pdf", include_in_schema=False)
-def profile_pdf(request: Request, ctx: Signed):
-    return _download(request, ctx, "pdf")
-
-
-@router.get("/ocg/profile.xlsx", include_in_schema=False)
-def profile_xlsx(request: Request, ctx: Signed):
-    return _download(request, ctx, "xlsx")
-
-
-@router.get("/ocg/profile.html", include_in_schema=False)
-def profile_html(request: Request, ctx: Signed):
-    return _download(request, ctx, "html")
 
 
 @router.get("/api/ocg/profile", tags=["ocg"])

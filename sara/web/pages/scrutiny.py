@@ -17,7 +17,7 @@ from sara.services import Context
 from sara.services import explore as services_explore
 from sara.services import scrutiny as service
 from sara.web.auth import signed_in
-from sara.web.downloads import pack_download
+from sara.web.downloads import Suffix, pack_download
 from sara.web.render import errors_of, render
 
 router = APIRouter()
@@ -61,28 +61,14 @@ def scrutiny_page(request: Request, ctx: Signed):
     return _form(request, ctx, q, made)
 
 
-def _download(request: Request, ctx: Context, suffix: str):
+@router.get("/reports/scrutiny.{suffix}", include_in_schema=False)
+def scrutiny_download(request: Request, ctx: Signed, suffix: Suffix):
     q = _query(request)
     try:
         made = _pack(ctx, q)
     except Invalid as exc:
         return _form(request, ctx, q, error=exc)
     return pack_download(made, f"scrutiny-{made.parameters.get('from', '')}-{made.parameters.get('to', '')}", suffix)
-
-
-@router.get("/reports/scrutiny.pdf", include_in_schema=False)
-def scrutiny_pdf(request: Request, ctx: Signed):
-    return _download(request, ctx, "pdf")
-
-
-@router.get("/reports/scrutiny.xlsx", include_in_schema=False)
-def scrutiny_xlsx(request: Request, ctx: Signed):
-    return _download(request, ctx, "xlsx")
-
-
-@router.get("/reports/scrutiny.html", include_in_schema=False)
-def scrutiny_html(request: Request, ctx: Signed):
-    return _download(request, ctx, "html")
 
 
 @router.get("/api/reports/scrutiny", tags=["reports"])
