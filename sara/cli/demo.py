@@ -50,6 +50,17 @@ def demo_casework(
             extras.append(f"{len(made['early_help']['people'])} young people for the early-help search")
         if made["group"]:
             extras.append("an organised crime group")
+        community = made.get("community") or {}
+        if community.get("assets"):
+            extras.append(f"{len(community['assets']['services'])} services in the area (sara assets gaps)")
+        if community.get("watch"):
+            extras.append(f"{len(community['watch']['schemes'])} Neighbourhood Watch schemes with {community['watch']['coordinators']} coordinators (sara watch table)")
+        if community.get("messages"):
+            extras.append("community messages and their groups (sara messages list)")
+        if community.get("surveys"):
+            extras.append(f"{sum(community['surveys']['responses'].values()):,} door-to-door survey answers (sara survey results perception)")
+        if community.get("concerns"):
+            extras.append(f"{len(community['concerns']['waiting'])} public concerns waiting for moderation (sara concerns list)")
         if extras:
             out.print("; ".join(extras), highlight=False)
         out.print(f"sign in at http://127.0.0.1:8000 as any of {', '.join(made['users'])} with the password {made['password']!r} "
