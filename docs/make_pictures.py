@@ -34,6 +34,10 @@ PICTURES = {
     "tags": ("tags", 1500),
     "early-help": ("early-help", 1400),
     "ocg-profile": ("ocg-profile", 1400),
+    "assets-gaps": ("assets-gaps", 1500),
+    "watch": ("watch", 1500),
+    "surveys-results": ("surveys-results", 1500),
+    "concern-form": ("concern-form", 1500),
 }
 
 
