@@ -2,8 +2,9 @@
 street names of the town centre, a pin by the Memorial Gardens, a ward named in words) and
 moderated by the demo's teams: some waiting in the queue of Derbyshire Constabulary and Bolsover
 District Council (so Today shows "N public concerns waiting"), one unplaced (the police's queue
-alone), one accepted by PC Dexter as a partner-report event linked to the town-centre problem,
-and one rejected with its reason. Every description and contact is marked "(synthetic)"; the
+alone), and one rejected by PC Dexter with its reason. None is accepted: an accepted concern is
+an event, and the demo's events are the real police.uk year's alone, so its counts are the
+published ones (accepting one is the first thing to try: ``sara concerns accept``). Every description and contact is marked "(synthetic)"; the
 phone numbers are Ofcom's drama range. Everything goes through ``sara.casework.concerns`` (the
 public form's rules and the moderators' permissions), each report from its own made-up
 address so the hourly limit holds. Loading it twice does nothing the second time.
@@ -17,13 +18,9 @@ from sqlalchemy import Engine, select
 
 from sara.access.users import get_actor
 from sara.casework import concerns
-from sara.store import queries
 from sara.store.schema import concerns as sc
-from sara.store.schema import problems as sp
 
-PROBLEM = "Youth ASB and criminal damage, Bolsover town centre (synthetic)"
 MARK = "(synthetic)"
-ACCEPTED = 5  # the report the demo accepts as an event (the bus shelter)
 # (days ago, category, where, lon/lat pin, when, description, contact)
 REPORTS = (
     (9, "asb_nuisance", "Market Place, Bolsover", None, "Friday evenings", "A group of teenagers shouting and throwing bottles outside the shops after 9pm (synthetic).",
@@ -40,27 +37,20 @@ REPORTS = (
 
 
 def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
-    """Lay the demo's concerns; {} when they are there already or the demo's users, problem or
-    Bolsover's boundaries are missing."""
+    """Lay the demo's concerns; {} when they are there already or PC Dexter or the partnership's
+    boundaries are missing."""
     today = today or dt.date.today()
-    t, p = sc.Concern.__table__, sp.Problem.__table__
+    t = sc.Concern.__table__
     with engine.connect() as conn:
         if conn.execute(select(t.c.id).where(t.c.description.like(f"%{MARK}%")).limit(1)).first() is not None:
             return {}
-        problem = conn.execute(select(p.c.reference).where(p.c.title == PROBLEM)).scalar()
         if not concerns.partnership(conn)["names"]:
             return {}
-    pc, asb = get_actor(engine, "pc.dexter"), get_actor(engine, "asb.officer")
-    if pc is None or asb is None:
+    pc = get_actor(engine, "pc.dexter")
+    if pc is None:
         return {}
-    # The demo replays the police.uk year loaded: the concern it accepts is of an incident in
-    # that year's last month, so its event does not move the demo's periods past the data.
-    last = queries.month_range(engine)
-    replayed = dt.date.fromisoformat(f"{last[1]}-15") if last else None
     made = []
     for i, (days, category, where, pin, when, text, contact) in enumerate(REPORTS):
-        if i == ACCEPTED and replayed is not None:
-            when = replayed.isoformat()
         at = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(19, 30))
         name, phone, email = contact or (None, None, None)
         receipt = concerns.submit(engine, category=category, where=where, when=(today - dt.timedelta(days=when)).isoformat() if isinstance(when, int) else when,
@@ -69,10 +59,7 @@ def load(engine: Engine, *, today: dt.date | None = None, **_) -> dict:
         with engine.connect() as conn:
             made.append(conn.execute(select(t.c.reference).where(t.c.receipt == receipt)).scalar_one())
     decided_at = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10))
-    accepted = concerns.accept(engine, pc, made[ACCEPTED], problem=problem, note="Matches the town-centre youth ASB problem (synthetic)", witness="new",
-                               now=decided_at)  # fmt: skip
     rejected = concerns.reject(
-        engine, asb, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at
+        engine, pc, made[6], "A street light fault, not ASB: passed to Derbyshire County Council's highways team (synthetic)", now=decided_at
     )
-    return {"concerns": made, "waiting": made[:5], "accepted": accepted["id"], "event": accepted["event_id"], "problem": problem, "witness": accepted["witness"],
-            "rejected": rejected["id"]}  # fmt: skip
+    return {"concerns": made, "waiting": made[:6], "rejected": rejected["id"]}

@@ -14,9 +14,7 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 import numpy as np
 import shapely
@@ -24,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from sara.access.users import get_actor
 from sara.casework import surveys
+from sara.report import export
 from sara.store.schema import Area
 from sara.store.schema import plans as sp
 from sara.store.schema import surveys as ss
@@ -67,10 +66,8 @@ def _answers(rng: np.random.Generator, lift: float) -> dict[str, int | None]:
 
 def _csv(wards: list[str], today: dt.date) -> bytes:
     rng = np.random.default_rng(SEED)
-    buf = io.StringIO()
     cols = ["id", "date", "area", "wave", "consent", "name", "contact", *_answers(np.random.default_rng(0), 0)]
-    w = csv.DictWriter(buf, cols)
-    w.writeheader()
+    rows = []
     n = 0
     for wave, start, after in WAVES:
         for ward in wards:
@@ -84,8 +81,8 @@ def _csv(wards: list[str], today: dt.date) -> bytes:
                 row = {"id": f"DEMO-{n:04d}", "date": day.isoformat(), "area": ward, "wave": wave} | _answers(rng, after if town else 0.2 * after)
                 if town and i == 0:
                     row |= {"consent": "yes", "name": f"Resident {n} (synthetic)", "contact": f"07700 900{n % 1000:03d} (synthetic)"}
-                w.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buf.getvalue().encode()
+                rows.append(row)
+    return export.csv_text(cols, rows).encode()
 
 
 def _indicator(engine: Engine, actor) -> int | None:
