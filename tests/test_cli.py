@@ -90,3 +90,26 @@ def test_an_empty_file_and_a_missing_path(sqlite_url, tmp_path):
     assert result.exit_code == 1
     errors = {e["path"]: e["error"] for e in json.loads(result.stdout)["files_refused"]}
     assert errors == {str(empty): "the file is empty", str(tmp_path / "nope"): "no such file or folder"}
+
+
+def test_a_service_field_is_worded_as_the_running_groups_option_and_never_as_anothers():
+    import typer
+
+    from sara.cli.base import spell_fields, worded
+    from sara.errors import Invalid
+
+    root, tags, other = typer.Typer(), typer.Typer(), typer.Typer()
+    root.add_typer(tags, name="tags-example")
+    root.add_typer(other, name="other-example")
+    spell_fields("tags-example", {"metres": "--distance"})
+
+    @tags.command("compare")
+    def compare(distance: float = 100) -> None:
+        print(worded(Invalid("must be above 0", field="metres")))
+
+    @other.command("list")
+    def listing(limit: int = 5) -> None:
+        print(worded(Invalid("must be above 0", field="metres")), "|", worded(Invalid("must be 1 to 100", field="limit")))
+
+    assert CliRunner().invoke(root, ["tags-example", "compare"]).output.strip() == "--distance: must be above 0"
+    assert CliRunner().invoke(root, ["other-example", "list"]).output.strip() == "must be above 0 | --limit: must be 1 to 100"

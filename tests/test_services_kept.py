@@ -72,3 +72,42 @@ def test_requests_asking_at_once_compute_once_and_a_refusal_is_kept_too(sqlite_u
         with pytest.raises(Invalid, match="too few events"):
             kept(ctx, "refused", refused)
     assert len(calls) == 2  # the same data gives the same refusal: asked once
+
+
+def test_the_loaded_areas_are_read_once_and_again_when_an_area_is_loaded(db_url, tmp_path):
+    import json
+
+    from sara.intake.areas import load_areas
+    from sara.services.places import Places
+
+    def ward(code: str, name: str, x: float) -> dict:
+        square = [[x, 53.2], [x + 0.01, 53.2], [x + 0.01, 53.21], [x, 53.21], [x, 53.2]]
+        return {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": {"type": "Polygon", "coordinates": [square]}}
+
+    engine = connect(db_url)
+    path = tmp_path / "wards.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [ward("E05000001", "Old Town", -1.3)]}))
+    load_areas(engine, [str(path)], "ward", code_field="code", name_field="name")
+    ctx = Context(engine)
+    first = Places(ctx).kind("ward")
+    assert first[1] == ["Old Town"] and Places(ctx).kind("ward") is first  # another job: the same areas, not read again
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [ward("E05000001", "Old Town", -1.3), ward("E05000002", "New Town", -1.2)]}))
+    load_areas(engine, [str(path)], "ward", code_field="code", name_field="name")
+    assert Places(ctx).kind("ward")[1] == ["Old Town", "New Town"]
+
+
+def test_a_scan_is_encoded_once_however_often_its_json_is_asked_for():
+    import polars as pl
+
+    from sara.scan.result import ScanResult
+    from sara.services.scan import Scan
+
+    scan, calls = Scan(ScanResult(pl.DataFrame({"n": [1, 2]}))), []
+
+    def encode() -> bytes:
+        calls.append(1)
+        return b'{"rows":[]}'
+
+    assert scan.encoded("json", encode) == scan.encoded("json", encode) == b'{"rows":[]}' and len(calls) == 1
+    scan.encoded(("geojson", True), encode)
+    assert len(calls) == 2  # each encoding of its own

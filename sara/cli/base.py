@@ -30,7 +30,8 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 def option_for(field: str) -> str | None:
     """How the running command spells the input a service calls ``field``: the option or
-    argument of that name (``statement`` -> ``--statement``), else ``FIELD_OPTIONS``."""
+    argument of that name (``statement`` -> ``--statement``), else its group's entry in
+    ``FIELD_OPTIONS``."""
     try:  # typer 0.29 runs commands under its own copy of click, whose context this is
         from typer._click.globals import get_current_context
     except ImportError:
@@ -41,11 +42,20 @@ def option_for(field: str) -> str | None:
         spelled = [o for o in param.opts if o.startswith("--")]
         if param.name == field or any(o[2:].replace("-", "_") == field for o in spelled):
             return spelled[0] if spelled else (param.name or field).upper()  # an argument: its name, as --help shows it
-    return FIELD_OPTIONS.get(field)
+    while ctx and ctx.parent and ctx.parent.parent:  # up to the group under ``sara`` (``tags`` of ``sara tags compare``)
+        ctx = ctx.parent
+    return FIELD_OPTIONS.get(ctx.info_name if ctx else None, {}).get(field)
 
 
-# Fields whose option is spelled otherwise than the field (services speak fields, not flags).
-FIELD_OPTIONS: dict[str, str] = {}
+# By command group: the fields its options spell otherwise than the field (services speak
+# fields, not flags). One map per group, so one group's spelling never names another's option.
+FIELD_OPTIONS: dict[str | None, dict[str, str]] = {}
+
+
+def spell_fields(groups: str | tuple[str, ...], fields: dict[str, str]) -> None:
+    """Record how the commands of ``groups`` spell ``fields`` (``{"metres": "--distance"}``)."""
+    for group in (groups,) if isinstance(groups, str) else groups:
+        FIELD_OPTIONS.setdefault(group, {}).update(fields)
 
 
 def worded(exc: Exception) -> str:

@@ -14,14 +14,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, in_context, out, print_json
+from sara.cli.base import As, Db, Json, app, in_context, out, print_json, spell_fields
 
 concerns_app = typer.Typer(
     help="Concerns reported by the public at /report-a-concern, the moderation queue, and the partner-report events they become.", no_args_is_help=True
 )
 app.add_typer(concerns_app, name="concerns")
 
-FIELD_OPTIONS.update({"witness": "--witness", "summary": "--summary", "reason": "--reason"})
+spell_fields("concerns", {"witness": "--witness", "summary": "--summary", "reason": "--reason"})
 
 Ref = Annotated[str, typer.Argument(help="The concern: its reference (CON-YYYY-NNNN) or the receipt number the reporter was given.")]
 

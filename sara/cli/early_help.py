@@ -18,14 +18,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, fail, in_context, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, fail, in_context, out, parse_date, print_json, spell_fields
 
 early_help_app = typer.Typer(help="The daily early-intervention search: young people newly linked to crimes, reviews and referrals.", no_args_is_help=True)
 referral_app = typer.Typer(help="Referrals made from the search or another route: record the meeting, actions and outcome.", no_args_is_help=True)
 app.add_typer(early_help_app, name="early-help")
 early_help_app.add_typer(referral_app, name="referral")
 
-FIELD_OPTIONS.update({"to_team": "--to", "person_ref": "--person", "meeting_on": "--meeting-on", "closed_on": "--closed-on", "referred_on": "--on"})
+spell_fields("early-help", {"to_team": "--to", "person_ref": "--person", "meeting_on": "--meeting-on", "closed_on": "--closed-on", "referred_on": "--on"})
 
 Team = Annotated[str, typer.Option("--to", help="early_action, liaison_diversion, youth_justice or childrens_social_care.")]
 Meeting = Annotated[str | None, typer.Option("--meeting", help="Where it was discussed, e.g. 'twice-weekly partners meeting'.")]

@@ -15,13 +15,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, fail, in_context, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, fail, in_context, out, parse_date, print_json, spell_fields
 
 ocg_app = typer.Typer(help="Organised crime groups, street gangs and county lines: members, areas, scores, reviews, disruptions; the SOC ward profile.",
                       no_args_is_help=True)  # fmt: skip
 app.add_typer(ocg_app, name="ocg")
 
-FIELD_OPTIONS.update({"person": "PERSON", "from_date": "--from", "to_date": "--to", "event_ids": "--event", "intervention_refs": "--intervention",
+spell_fields("ocg", {"person": "PERSON", "from_date": "--from", "to_date": "--to", "event_ids": "--event", "intervention_refs": "--intervention",
                       "areas": "--area", "lead": "--lead", "note": "--note"})  # fmt: skip
 
 Ref = Annotated[str, typer.Argument(help="The group, e.g. OCG-2026-0001 (sara ocg list).")]

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json, spell_fields
 
 person_app = typer.Typer(help="Victims, suspects, witnesses and vulnerable persons: record, link to events, assess risk, find repeat victims.",
                          no_args_is_help=True)  # fmt: skip
@@ -31,7 +31,7 @@ app.add_typer(review_app, name="case-review")
 
 # The people and premises services' fields whose option is spelled otherwise (the others are
 # found on the running command by name).
-FIELD_OPTIONS.update({"event_ids": "--event", "premises_type": "--type"})
+spell_fields(("person", "premises", "complaint", "case-review"), {"event_ids": "--event", "premises_type": "--type"})
 
 Ref = Annotated[str, typer.Argument(help="The record's reference, e.g. PER-2026-0001.")]
 Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading personal data (kept in the audit trail).")]

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, fail, in_context, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, fail, in_context, out, parse_date, print_json, spell_fields
 
 plan_app = typer.Typer(help="Partnership plans: themes, priorities, actions and indicators with baselines, targets and progress.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
@@ -26,7 +26,7 @@ plan_app.add_typer(priority_app, name="priority")
 plan_app.add_typer(action_app, name="action")
 plan_app.add_typer(indicator_app, name="indicator")
 
-FIELD_OPTIONS.update({"baseline_period": "--baseline", "target_value": "--target", "target_date": "--by",
+spell_fields("plan", {"baseline_period": "--baseline", "target_value": "--target", "target_date": "--by",
                       "granularity": "--per", "asb_types": "--asb-type", "flags": "--flag", "categories": "--category", "problems": "--problem",
                       "period": "--period"})  # fmt: skip
 

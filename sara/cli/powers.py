@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json, spell_fields
 
 power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
                         no_args_is_help=True)  # fmt: skip
@@ -23,7 +23,7 @@ app.add_typer(power_app, name="power")
 
 # The interventions service's fields whose option is spelled otherwise (the others are found
 # on the running command by name).
-FIELD_OPTIONS.update({
+spell_fields("power", {
     "subject_ref": "--subject", "subject_kind": "--kind", "subject_dob": "--dob", "by_rank": "--rank", "amount_gbp": "--amount", "facts": "--fact",
     "problem_ref": "--problem", "year_start": "--from", "year_end": "--to",
 })  # fmt: skip

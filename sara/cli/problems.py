@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, as_user, fail, option_for, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, as_user, fail, option_for, out, parse_date, print_json, spell_fields
 
 problem_app = typer.Typer(help="Problems (SARA plans): scanning, analysis, response, assessment.", no_args_is_help=True)
 app.add_typer(problem_app, name="problem")
@@ -34,7 +34,7 @@ OPTIONS = {
     "assessment": "--assessment-file", "reason": "--reason", "state": "--state", "organisation": "--org", "role": "--role", "due": "--due",
     "status": "--status", "attachment": "--file",
 }  # fmt: skip
-FIELD_OPTIONS.update(OPTIONS)
+spell_fields("problem", OPTIONS)
 # How a move's needs are met from the command line when no option of `move` supplies them.
 NEEDS = {"actions": "`sara problem action REF --id N --status done`", "target": None}
 

@@ -15,14 +15,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, fail, in_context, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, fail, in_context, out, parse_date, print_json, spell_fields
 
 surveys_app = typer.Typer(
     help="Versioned questionnaires, responses by area with no personal data unless consented, results with margins of error.", no_args_is_help=True
 )
 app.add_typer(surveys_app, name="survey")
 
-FIELD_OPTIONS.update({"taken_on": "--on", "answers": "--answer"})
+spell_fields("survey", {"taken_on": "--on", "answers": "--answer"})
 
 Key = Annotated[str, typer.Argument(help="The questionnaire's key, e.g. perception (sara survey list).")]
 

@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import FIELD_OPTIONS, As, Db, Json, app, fail, in_context, out, parse_date, print_json
+from sara.cli.base import As, Db, Json, app, fail, in_context, out, parse_date, print_json, spell_fields
 
 tags_app = typer.Typer(help="GPS tag trails against crimes: load trails, record wearers, compare crimes with every trail.", no_args_is_help=True)
 app.add_typer(tags_app, name="tags")
 wearer_app = typer.Typer(help="Tag wearers: the person, the monitoring period and its criteria.", no_args_is_help=True)
 tags_app.add_typer(wearer_app, name="wearer")
 
-FIELD_OPTIONS.update({"date_from": "--from", "date_to": "--to", "metres": "--distance", "monitoring_from": "--from", "monitoring_to": "--to"})
+spell_fields("tags", {"date_from": "--from", "date_to": "--to", "metres": "--distance", "monitoring_from": "--from", "monitoring_to": "--to"})
 Purpose = Annotated[str, typer.Option("--purpose", help="Why you are reading the trails (kept in the audit trail).")]
 
 

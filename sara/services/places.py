@@ -8,31 +8,39 @@ from __future__ import annotations
 from sara import geo
 from sara.report.pictures import Areas
 from sara.services import Context
+from sara.services.kept import kept
 
 AREA_KINDS = ("district", "ward", "lsoa")  # coarse to fine; custom areas are drawn polygons, not a partition
 MOST_LABELS = 40
 
 
+def _read_kind(engine, kind: str) -> tuple | None:
+    import numpy as np
+
+    from sara.store import queries
+
+    shapes = queries.area_shapes(engine, kind)
+    names = dict(queries.areas(engine, kind).select("code", "name").iter_rows())
+    codes = sorted(shapes)
+    return (codes, [names.get(c) or c for c in codes], np.array([shapes[c] for c in codes])) if codes else None
+
+
 class Places:
-    """The loaded areas of each kind (codes, names, lon/lat shapes), read once per job:
-    to name the places of a table and to draw the boundaries under a map."""
+    """The loaded areas of each kind (codes, names, lon/lat shapes), read once per job and kept
+    in the worker while the areas are unchanged (``sara.services.kept``): to name the places of
+    a table and to draw the boundaries under a map."""
 
     def __init__(self, ctx: Context | None) -> None:
-        self.engine = ctx.engine if ctx is not None else None  # None: no areas (a points file), nothing named
+        self.ctx = ctx  # None: no areas (a points file), nothing named
+        self.engine = ctx.engine if ctx is not None else None
         self._kinds: dict[str, tuple | None] = {}
 
     def kind(self, kind: str):
-        import numpy as np
-
-        if self.engine is None:
+        """(codes, names, shapes) of the loaded areas of ``kind``, sorted by code; None if none."""
+        if self.ctx is None:
             return None
         if kind not in self._kinds:
-            from sara.store import queries
-
-            shapes = queries.area_shapes(self.engine, kind)
-            names = dict(queries.areas(self.engine, kind).select("code", "name").iter_rows())
-            codes = sorted(shapes)
-            self._kinds[kind] = (codes, [names.get(c) or c for c in codes], np.array([shapes[c] for c in codes])) if codes else None
+            self._kinds[kind] = kept(self.ctx, ("places", kind), lambda: _read_kind(self.ctx.engine, kind))
         return self._kinds[kind]
 
     def names(self, x, y, crs: str | None) -> dict[str, list]:

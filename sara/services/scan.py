@@ -15,6 +15,7 @@ grid (``sara.scan.spread``). Errors name the field at fault (``Invalid.field``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from sara import geo
@@ -73,9 +74,18 @@ class Scan:
     features: Features | None = None
     picture: Picture | None = None
     data: dict | None = field(default=None, repr=False)  # a JSON layout of its own (near repeats)
+    _encoded: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return self.data if self.data is not None else self.result.to_dict()
+
+    def encoded(self, key: Hashable, encode: Callable[[], bytes]) -> bytes:
+        """``encode()``, once per scan and ``key``: a kept scan (``sara.services.kept``) is
+        asked for as JSON or GeoJSON again and again, and encoding a force's thousands of map
+        cells costs more than finding the scan."""
+        if key not in self._encoded:
+            self._encoded[key] = encode()
+        return self._encoded[key]
 
 
 # --- choosing events, naming places ------------------------------------------------------

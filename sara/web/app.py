@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sara.errors import Conflict, DatabaseError, Forbidden, Invalid, NotFound, SaraError, TooMany, Unauthenticated
@@ -37,6 +38,31 @@ log = logging.getLogger("sara.web")
 STATUS = {NotFound: 404, Unauthenticated: 401, Forbidden: 403, Conflict: 409, Invalid: 422, TooMany: 429}
 TITLES = {404: "Page not found", 401: "Sign in", 403: "You cannot see this page", 409: "That could not be saved",
           422: "Check what you entered", 429: "Too many requests", 503: "SARA cannot reach its database"}  # fmt: skip
+
+
+class HeadersAndLog:
+    """The security headers on every response (``sara.web.security.headers``), and a log line of
+    each request: method, path (never the query string: it may carry search terms), status and
+    time. Plain ASGI rather than ``BaseHTTPMiddleware``, which streams every body through a
+    task of its own: a few milliseconds on each request."""
+
+    def __init__(self, app, policy: str) -> None:
+        self.app, self.policy = app, policy
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), []
+
+        async def sending(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(security.headers(self.policy, headers.get("content-type", ""), scope["path"]))
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, sending)
+        log.info("%s %s %s %.0fms", scope["method"], scope["path"], status[0] if status else "-", 1000 * (time.perf_counter() - started))
 
 
 def _status(exc: SaraError) -> int:
@@ -68,14 +94,7 @@ def create_app(engine: Engine, *, tile_url: str | None = None, secure_cookies: b
     for prefix, folder in assets.mounts().items():
         app.mount(prefix, StaticFiles(directory=folder), name=prefix.strip("/").replace("/", "-"))
 
-    @app.middleware("http")
-    async def headers_and_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers.update(security.headers(policy, response.headers.get("content-type", ""), request.url.path))
-        # The path only: query strings may carry search terms, and are never logged.
-        log.info("%s %s %s %.0fms", request.method, request.url.path, response.status_code, 1000 * (time.perf_counter() - started))
-        return response
+    app.add_middleware(HeadersAndLog, policy=policy)
 
     def error_page(request: Request, code: int, message: str, field: str | None = None) -> Response:
         if _is_api(request):

@@ -31,7 +31,7 @@ from sara.services import scan as services_scan
 from sara.services.scan import Filters, Scan
 from sara.web.auth import signed_in
 from sara.web.charts import month_chart
-from sara.web.render import errors_of, render
+from sara.web.render import errors_of, json_bytes, render
 
 router = APIRouter()
 Signed = Annotated[Context, Depends(signed_in)]
@@ -343,8 +343,9 @@ def _download_name(view: View, suffix: str) -> dict:
 
 
 def _add_api(view: View) -> None:
-    def as_json(request: Request, ctx: Signed) -> dict:
-        return service.plain(_run(ctx, view, _api_query(request)).to_dict())
+    def as_json(request: Request, ctx: Signed) -> dict:  # the schema's type; the body is sent encoded
+        scan = _run(ctx, view, _api_query(request))
+        return Response(scan.encoded("json", lambda: json_bytes(service.plain(scan.to_dict()))), media_type="application/json")
 
     def as_csv(request: Request, ctx: Signed) -> Response:
         from sara.report import export
@@ -366,8 +367,9 @@ def _add_api(view: View) -> None:
     def as_geojson(request: Request, ctx: Signed) -> Response:
         q = _api_query(request)
         scan = _run(ctx, view, q)
-        keep = service.busy(scan) if request.query_params.get("cells") == "busy" else None
-        return JSONResponse(service.feature_collection(scan.features, keep), media_type="application/geo+json", headers=_download_name(view, "geojson"))
+        busy = request.query_params.get("cells") == "busy"
+        body = scan.encoded(("geojson", busy), lambda: json_bytes(service.feature_collection(scan.features, service.busy(scan) if busy else None)))
+        return Response(body, media_type="application/geo+json", headers=_download_name(view, "geojson"))
 
     extra = {"parameters": PARAMETERS}
     words = f"the {view.title.lower()} view of Explore, for the same query string as the page (filters: category, kind, area by name, from, to; and the view's settings)"

@@ -34,7 +34,7 @@ from sara.casework import plans as cp
 from sara.services import Context
 from sara.services import plans as service
 from sara.web.auth import signed_in
-from sara.web.downloads import pack_download
+from sara.web.downloads import Suffix, pack_download
 from sara.web.render import render
 
 router = APIRouter()
@@ -145,19 +145,9 @@ def _plan_page(request: Request, ctx: Context, ref: str, *, error: errors.Invali
                   status_code=422 if error else 200)  # fmt: skip
 
 
-@router.get("/plans/{ref}.pdf", include_in_schema=False)
-def plan_pdf(ctx: Signed, ref: Ref):
-    return pack_download(service.document(ctx, ref), f"plan-{ref}", "pdf")
-
-
-@router.get("/plans/{ref}.xlsx", include_in_schema=False)
-def plan_xlsx(ctx: Signed, ref: Ref):
-    return pack_download(service.document(ctx, ref), f"plan-{ref}", "xlsx")
-
-
-@router.get("/plans/{ref}.html", include_in_schema=False)
-def plan_html(ctx: Signed, ref: Ref):
-    return pack_download(service.document(ctx, ref), f"plan-{ref}", "html")
+@router.get("/plans/{ref}.{suffix}", include_in_schema=False)
+def plan_download(ctx: Signed, ref: Ref, suffix: Suffix):
+    return pack_download(service.document(ctx, ref), f"plan-{ref}", suffix)
 
 
 DONE = {"plan": "The plan is made: now add its themes, their priority issues and actions, and its indicators.", "theme": "The theme is added.",
@@ -317,7 +307,7 @@ def review_page(request: Request, ctx: Signed, ref: Ref, year: Year = ""):
 
 
 @router.get("/plans/{ref}/review.{suffix}", include_in_schema=False)
-def review_download(ctx: Signed, ref: Ref, suffix: Annotated[str, PathParam(pattern="^(pdf|xlsx|html)$")], year: Year = ""):
+def review_download(ctx: Signed, ref: Ref, suffix: Suffix, year: Year = ""):
     y = _year(year, ctx)
     return pack_download(service.review(ctx, ref, y), f"plan-{ref}-review-{y}", suffix)
 
