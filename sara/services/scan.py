@@ -25,6 +25,7 @@ from sara.report.outputs import Features
 from sara.report.pictures import EMERGING_COLOURS, Picture
 from sara.scan.result import Note, ScanError, ScanResult
 from sara.services import Context
+from sara.services.kept import kept
 from sara.services.places import AREA_KINDS, Places, project
 
 # "offender": the suspect references of events (police.uk's word for whoever the crime is charged to).
@@ -243,7 +244,9 @@ def repeats(
     key = REPEAT_KEYS.get(of)
     if key is None:
         raise Invalid(f"unknown kind of repeat {of!r}", field="of", fix="use victim, suspect, offender, premises or location")
-    chosen = _select(ctx, points, filters, REPEAT_READS + (REPEAT_LOCATION if key == "location" else (key,)))
+    columns = REPEAT_READS + (REPEAT_LOCATION if key == "location" else (key,))
+    # The events read are the same for every reader (kept: most of the time of a force's repeats); their references are then masked per reader.
+    chosen = _select(ctx, points, filters, columns) if points or ctx is None else kept(ctx, ("repeat events", filters, columns), lambda: _select(ctx, None, filters, columns))
     frame, clear = (chosen.frame, {}) if points else _references_as_seen(ctx, chosen.frame)
     by_time = "occurred_from" if days is not None or (months is None and frame["occurred_from"].null_count() < frame.height) else "month"
     result = _with_selection(find(frame, key=key, time=by_time, threshold=threshold, window_days=days, months=months if days is None else None), chosen)

@@ -33,18 +33,22 @@ WATCHED = "Anti-social behaviour"
 
 
 def _district_of(ctx: Context, codes: set[str]) -> list[str]:
-    """The districts most of these areas' events lie in, by name."""
+    """The districts most of these areas' events lie in, by name (kept: a count of events)."""
     if not codes:
         return []
-    a, ea = Area.__table__, EventArea.__table__
-    inner = a.alias("inner")
-    with ctx.engine.connect() as conn:
-        inside = select(ea.c.event_id).join(inner, inner.c.id == ea.c.area_id).where(inner.c.code.in_(sorted(codes)))
-        rows = conn.execute(
-            select(a.c.name, func.count()).join(ea, ea.c.area_id == a.c.id).where(a.c.kind == "district", ea.c.event_id.in_(inside))
-            .group_by(a.c.name).order_by(func.count().desc())
-        ).all()  # fmt: skip
-    return [name for name, _ in rows[:1] if name]
+
+    def count() -> list[str]:
+        a, ea = Area.__table__, EventArea.__table__
+        inner = a.alias("inner")
+        with ctx.engine.connect() as conn:
+            inside = select(ea.c.event_id).join(inner, inner.c.id == ea.c.area_id).where(inner.c.code.in_(sorted(codes)))
+            rows = conn.execute(
+                select(a.c.name, func.count()).join(ea, ea.c.area_id == a.c.id).where(a.c.kind == "district", ea.c.event_id.in_(inside))
+                .group_by(a.c.name).order_by(func.count().desc())
+            ).all()  # fmt: skip
+        return [name for name, _ in rows[:1] if name]
+
+    return list(kept(ctx, ("district of", frozenset(codes)), count))
 
 
 def my_areas(ctx: Context, listed: list[dict]) -> list[str]:
