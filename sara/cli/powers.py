@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, out, parse_date, print_json, spell_fields
+from sara.cli.base import As, Db, Json, app, as_user, fail, in_context, out, parse_date, print_json, spell_fields
 
 power_app = typer.Typer(help="ASB powers as interventions: issue, take steps, record breaches, list deadlines, the yearly table.",
                         no_args_is_help=True)  # fmt: skip
@@ -65,10 +65,14 @@ def power_show(
     as_json: Json = False,
 ) -> None:  # fmt: skip
     """One intervention at your scope: its legal steps, breaches and end (audited)."""
-    from sara.casework import interventions as iv
+    from sara.services import powers
 
-    case = as_user(as_json, db, acting, lambda e, a: iv.show(e, a, reference, purpose=purpose))
-    if as_json or case["scope"] != "full":
+    shown = in_context(as_json, db, acting, lambda ctx: powers.case(ctx, reference, purpose=purpose))
+    if as_json:
+        print_json(shown)
+        return
+    case = shown["case"]
+    if case["scope"] != "full":
         print_json(case) if as_json else out.print(f"{case.get('id') or case.get('pseudonym')} ({case['scope']} view): "
                                                    + ", ".join(f"{k} {v}" for k, v in case.items() if k not in ("id", "pseudonym", "scope", "record_type")),
                                                    highlight=False)  # fmt: skip
@@ -90,12 +94,13 @@ def power_list(
     """The interventions you may read, each at your scope (audited)."""
     from rich.table import Table
 
-    from sara.casework import interventions as iv
+    from sara.services import powers
 
-    rows = as_user(as_json, db, acting, lambda e, a: iv.list_cases(e, a, power=power, problem_ref=problem, purpose=purpose))
+    found = in_context(as_json, db, acting, lambda ctx: powers.cases(ctx, power=power, problem=problem, purpose=purpose))
     if as_json:
-        print_json({"count": len(rows), "interventions": rows})
+        print_json(found)
         return
+    rows = found["interventions"]
     table = Table("intervention", "scope", "power", "status", "expires", "working with", title=f"Interventions ({len(rows)})")
     for r in rows:
         table.add_row(r.get("id") or r.get("pseudonym"), r["scope"], r.get("type", ""), r.get("status", ""), (r.get("expires_at") or "")[:10],

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sara.cli.base import As, Db, Json, app, as_user, fail, option_for, out, parse_date, print_json, spell_fields
+from sara.cli.base import As, Db, Json, app, as_user, fail, in_context, option_for, out, parse_date, print_json, spell_fields
 
 problem_app = typer.Typer(help="Problems (SARA plans): scanning, analysis, response, assessment.", no_args_is_help=True)
 app.add_typer(problem_app, name="problem")
@@ -117,9 +117,9 @@ def create(
 def show(ref: Ref, acting: As = None, db: Db = None, as_json: Json = False) -> None:
     """A problem: its plan, partners, actions (overdue marked), notes, history, the events
     its saved query matches now, and what the next step still needs."""
-    from sara.casework import problems
+    from sara.services import problems
 
-    _print_problem(as_user(as_json, db, acting, lambda e, a: problems.show(e, a, _ref(ref))), as_json)
+    _print_problem(in_context(as_json, db, acting, lambda ctx: problems.plan(ctx, _ref(ref))), as_json)
 
 
 @problem_app.command("list")
@@ -132,9 +132,9 @@ def list_(
     as_json: Json = False,
 ) -> None:
     """The problems you may read, with their overdue actions."""
-    from sara.casework import problems
+    from sara.services import problems
 
-    rows = as_user(as_json, db, acting, lambda e, a: problems.list_problems(e, a, state=state, organisation=org, overdue_only=overdue))
+    rows = in_context(as_json, db, acting, lambda ctx: problems.listing(ctx, state=state, organisation=org, overdue=overdue))["problems"]
     if as_json:
         print_json(rows)
         return

@@ -93,12 +93,13 @@ def _problems(ctx: Context, refs: set[str]) -> dict[str, dict]:
     return {ref: found.get(ref) or {"reference": ref} for ref in refs}
 
 
-def cases(ctx: Context, *, power: str | None = None, purpose: str = "casework", within_days: int = DEADLINE_DAYS) -> dict:
-    """The interventions the reader may see, each at their scope with its subject (who or
-    where) and the problem it serves; the deadlines due within ``within_days`` and missed; and
-    the breaches of the cases seen in full. Audited by the casework functions: each subject
-    shown once per reading, however many of the cases name it."""
-    rows = iv.list_cases(ctx.engine, ctx.actor, power=power, purpose=purpose)
+def cases(ctx: Context, *, power: str | None = None, problem: str | None = None, purpose: str = "casework", within_days: int = DEADLINE_DAYS) -> dict:
+    """The interventions the reader may see (of one power, or serving one problem), each at
+    their scope with its subject (who or where) and the problem it serves; the deadlines due
+    within ``within_days`` and missed; and the breaches of the cases seen in full
+    (``sara power list``, ``/powers``). Audited by the casework functions: each subject shown
+    once per reading, however many of the cases name it."""
+    rows = iv.list_cases(ctx.engine, ctx.actor, power=power, problem_ref=problem, purpose=purpose)
     full = [r for r in rows if r["scope"] == "full"]
     subjects = _subjects(ctx, [(r.get("subject_kind"), r.get("subject_ref")) for r in full], purpose)
     served = _problems(ctx, {r.get("problem_ref") for r in full})

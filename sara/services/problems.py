@@ -42,11 +42,12 @@ def _area_names(conn, codes) -> dict[str, dict]:
 
 
 def listing(ctx: Context, *, area: str | None = None, state: str | None = None, owner: str | None = None, partner: str | None = None,
-            overdue: bool = False) -> dict:  # fmt: skip
+            overdue: bool = False, organisation: str | None = None) -> dict:  # fmt: skip
     """The problems the reader may see (``list_problems``'s rows, each with ``area_name``),
-    filtered by area code, state, owner (username), partner organisation (owning or listed)
-    and overdue actions; with the choices of each filter among the problems seen."""
-    rows = pr.list_problems(ctx.engine, ctx.actor, state=state or None, overdue_only=overdue, today=ctx.now.date())
+    filtered by area code, state, owner (username), partner organisation (owning or listed),
+    owning organisation and overdue actions; with the choices of each filter among the
+    problems seen (``sara problem list``, ``/problems``)."""
+    rows = pr.list_problems(ctx.engine, ctx.actor, state=state or None, organisation=organisation or None, overdue_only=overdue, today=ctx.now.date())
     with ctx.engine.connect() as conn:
         working = pr.working_organisations(conn)
         orgs = dict(conn.execute(select(sa_.Organisation.id, sa_.Organisation.name)).all())
