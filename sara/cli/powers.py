@@ -73,9 +73,8 @@ def power_show(
         return
     case = shown["case"]
     if case["scope"] != "full":
-        print_json(case) if as_json else out.print(f"{case.get('id') or case.get('pseudonym')} ({case['scope']} view): "
-                                                   + ", ".join(f"{k} {v}" for k, v in case.items() if k not in ("id", "pseudonym", "scope", "record_type")),
-                                                   highlight=False)  # fmt: skip
+        out.print(f"{case.get('id') or case.get('pseudonym')} ({case['scope']} view): "
+                  + ", ".join(f"{k} {v}" for k, v in case.items() if k not in ("id", "pseudonym", "scope", "record_type")), highlight=False)  # fmt: skip
         return
     _show_case(case, as_json)
     for st in case["steps"]:

@@ -4,7 +4,6 @@ page what its layout needs: who is signed in, the CSRF token for its forms, the 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
@@ -97,12 +96,6 @@ def environment() -> jinja2.Environment:
 
 
 ENV = environment()
-
-
-def json_bytes(value) -> bytes:
-    """``value`` encoded as FastAPI's ``JSONResponse`` encodes it (UTF-8, compact, no NaN), for
-    bodies encoded once and sent many times (``Scan.encoded``)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
 def errors_of(exc: Invalid | None) -> dict:

@@ -31,7 +31,7 @@ from sara.services import scan as services_scan
 from sara.services.scan import Filters, Scan
 from sara.web.auth import signed_in
 from sara.web.charts import month_chart
-from sara.web.render import errors_of, json_bytes, render
+from sara.web.render import errors_of, render
 
 router = APIRouter()
 Signed = Annotated[Context, Depends(signed_in)]
@@ -345,7 +345,7 @@ def _download_name(view: View, suffix: str) -> dict:
 def _add_api(view: View) -> None:
     def as_json(request: Request, ctx: Signed) -> dict:  # the schema's type; the body is sent encoded
         scan = _run(ctx, view, _api_query(request))
-        return Response(scan.encoded("json", lambda: json_bytes(service.plain(scan.to_dict()))), media_type="application/json")
+        return Response(scan.encoded("json", lambda: JSONResponse(service.plain(scan.to_dict())).body), media_type="application/json")
 
     def as_csv(request: Request, ctx: Signed) -> Response:
         from sara.report import export
@@ -368,7 +368,7 @@ def _add_api(view: View) -> None:
         q = _api_query(request)
         scan = _run(ctx, view, q)
         busy = request.query_params.get("cells") == "busy"
-        body = scan.encoded(("geojson", busy), lambda: json_bytes(service.feature_collection(scan.features, service.busy(scan) if busy else None)))
+        body = scan.encoded(("geojson", busy), lambda: JSONResponse(service.feature_collection(scan.features, service.busy(scan) if busy else None)).body)
         return Response(body, media_type="application/geo+json", headers=_download_name(view, "geojson"))
 
     extra = {"parameters": PARAMETERS}
